@@ -1,0 +1,282 @@
+"""Build and open the index: Chroma (dense) + BM25 (sparse) over the same passages.
+
+Ingest is incremental and safe. A manifest records per-document hashes, the model and the chunker
+version. Every build goes into a new collection and a new build folder; only when it is complete is
+the manifest replaced (an atomic rename), which is the swap. Embeddings are cached by text, so a
+rebuild re-embeds only passages whose embedded text changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import bm25s
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from assistant.backends import ChromaBackend, make_embeddings
+from assistant.chunking import CHUNKER_VERSION, chunk_corpus
+from assistant.config import Settings
+from assistant.corpus import corpus_version, load_documents
+from assistant.errors import IndexMissingError, IndexStaleError
+from assistant.types import Passage
+
+_INGEST_HINT = "run `redlines ingest` (or `make run`) to build it"
+
+
+class Manifest(BaseModel):
+    """What the current index was built from."""
+
+    build_id: str = Field(description="Folder under builds/ and suffix of the Chroma collection")
+    collection: str = Field(description="Chroma collection holding this build's vectors")
+    model: str = Field(description="Embedding model setting the vectors came from")
+    chunker_version: str = Field(description="CHUNKER_VERSION at build time")
+    corpus_version: str = Field(description="Hash over all documents")
+    documents: dict[str, str] = Field(description="Document file name -> sha256")
+    passages: int = Field(description="Number of passages indexed")
+    built_at: str = Field(description="UTC timestamp of the build")
+
+
+class IngestReport(BaseModel):
+    """What `ingest` did, for the CLI to print."""
+
+    documents: int
+    passages: int
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    embedded: int = Field(default=0, description="Passages that went through the model")
+    rebuilt: bool = Field(default=False, description="True when a new build replaced the old one")
+    reason: str = Field(default="", description="Why a build was (or was not) needed")
+    seconds: float = 0.0
+    corpus_version: str = ""
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case word tokens with a light suffix strip, so 'scraping'/'scraped' meet 'scrape'."""
+    out = []
+    for word in re.findall(r"[0-9a-zà-ÿ]+", text.lower()):
+        for suffix in ("ing", "ed", "es", "s"):
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        out.append(word)
+    return out
+
+
+class SparseIndex:
+    """BM25 (bm25s) over passage texts, persisted beside the vector index."""
+
+    def __init__(self, model: bm25s.BM25, ids: list[str]) -> None:
+        self.model, self.ids = model, ids
+
+    @classmethod
+    def build(cls, passages: list[Passage]) -> SparseIndex:
+        model = bm25s.BM25()
+        model.index([_tokens(f"{p.label} {p.text}") or ["_"] for p in passages], show_progress=False)
+        return cls(model, [p.id for p in passages])
+
+    def save(self, folder: Path) -> None:
+        self.model.save(str(folder / "bm25"), show_progress=False)
+        (folder / "bm25_ids.json").write_text(json.dumps(self.ids))
+
+    @classmethod
+    def load(cls, folder: Path) -> SparseIndex:
+        model = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+        return cls(model, json.loads((folder / "bm25_ids.json").read_text()))
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        tokens = _tokens(query)
+        if not tokens:
+            return []
+        docs, scores = self.model.retrieve([tokens], k=min(k, len(self.ids)), show_progress=False)
+        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+class CachingEmbeddings(Embeddings):
+    """Embeddings with an on-disk cache keyed by text; the real model loads only on a miss."""
+
+    def __init__(self, factory: Callable[[], Embeddings], cache_file: Path, progress: bool = False) -> None:
+        self._factory, self._inner, self.cache_file, self.progress = factory, None, cache_file, progress
+        self.cache: dict[str, list[float]] = {}
+        self.misses = 0
+        if cache_file.exists():
+            data = np.load(cache_file)
+            self.cache = dict(zip(data["keys"].tolist(), data["vectors"].tolist()))
+
+    @property
+    def inner(self) -> Embeddings:
+        if self._inner is None:
+            self._inner = self._factory()
+        return self._inner
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if self._key(t) not in self.cache))
+        self.misses += len(missing)
+        batches = [missing[i : i + 32] for i in range(0, len(missing), 32)]
+        for batch in tqdm(batches, desc="embedding", unit="batch", disable=not self.progress or not batches):
+            for text, vector in zip(batch, self.inner.embed_documents(batch)):
+                self.cache[self._key(text)] = list(vector)
+        return [self.cache[self._key(t)] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+    def save(self) -> None:
+        if not self.cache:
+            return
+        keys = list(self.cache)
+        tmp = self.cache_file.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(keys), vectors=np.array([self.cache[k] for k in keys], dtype=np.float32))
+        os.replace(tmp, self.cache_file)
+
+
+@dataclass
+class Index:
+    """An opened, ready-to-search index."""
+
+    manifest: Manifest
+    passages: dict[str, Passage]
+    store: VectorStore
+    sparse: SparseIndex
+
+
+def _manifest_path(settings: Settings) -> Path:
+    return settings.data_dir / "manifest.json"
+
+
+def read_manifest(settings: Settings) -> Manifest | None:
+    path = _manifest_path(settings)
+    return Manifest.model_validate_json(path.read_text()) if path.exists() else None
+
+
+def _build_dir(settings: Settings, build_id: str) -> Path:
+    return settings.data_dir / "builds" / build_id
+
+
+def _read_passages(folder: Path) -> dict[str, Passage]:
+    rows = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+    return {row["id"]: Passage.model_validate(row) for row in rows}
+
+
+def _why_rebuild(settings: Settings, old: Manifest | None, docs: dict[str, str], names: list[str]) -> str:
+    if old is None:
+        return "no index yet"
+    if old.model != settings.embedding_model:
+        return f"embedding model changed ({old.model} -> {settings.embedding_model})"
+    if old.chunker_version != CHUNKER_VERSION:
+        return f"chunker changed (v{old.chunker_version} -> v{CHUNKER_VERSION})"
+    if old.collection not in names or not _build_dir(settings, old.build_id).exists():
+        return "previous build is incomplete or missing"
+    if old.documents != docs:
+        return "corpus changed"
+    return ""
+
+
+def _embedding_cache(settings: Settings, embeddings: Embeddings | None, progress: bool) -> CachingEmbeddings:
+    model_key = hashlib.sha256(settings.embedding_model.encode()).hexdigest()[:10]
+    factory = (lambda: embeddings) if embeddings is not None else (lambda: make_embeddings(settings))
+    return CachingEmbeddings(factory, settings.data_dir / f"embeddings-{model_key}.npz", progress)
+
+
+def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: bool = False) -> IngestReport:
+    """Build or update the index from the corpus; a no-change run embeds nothing."""
+    start = time.perf_counter()
+    docs = load_documents(settings.corpus_dir)
+    passages = chunk_corpus(docs)
+    version = corpus_version(docs)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    backend = ChromaBackend(settings)
+    old = read_manifest(settings)
+    doc_hashes = {d.path: d.sha256 for d in docs}
+    reason = _why_rebuild(settings, old, doc_hashes, backend.names())
+    report = IngestReport(documents=len(docs), passages=len(passages), corpus_version=version)
+    if not reason:
+        return report.model_copy(update={"reason": "index is up to date", "seconds": time.perf_counter() - start})
+
+    previous = _read_passages(_build_dir(settings, old.build_id)) if old and "incomplete" not in reason else {}
+    build_id = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    folder = _build_dir(settings, build_id)
+    folder.mkdir(parents=True)
+    cached = _embedding_cache(settings, embeddings, progress)
+    collection = f"{settings.collection_prefix}-{build_id}"
+    store = backend.store(collection, cached)
+    store.add_texts(
+        [p.embedding_text() for p in passages],
+        metadatas=[{"label": p.label, "doc_id": p.doc_id, "authority": p.authority} for p in passages],
+        ids=[p.id for p in passages],
+    )
+    cached.save()
+    SparseIndex.build(passages).save(folder)
+    (folder / "passages.json").write_text(
+        json.dumps([p.model_dump() for p in passages], ensure_ascii=False), encoding="utf-8"
+    )
+    manifest = Manifest(
+        build_id=build_id, collection=collection, model=settings.embedding_model,
+        chunker_version=CHUNKER_VERSION, corpus_version=version, documents=doc_hashes,
+        passages=len(passages), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    tmp = _manifest_path(settings).with_suffix(".tmp")
+    tmp.write_text(manifest.model_dump_json(indent=2))
+    os.replace(tmp, _manifest_path(settings))  # the swap: search sees the new build from here on
+    _remove_stale_builds(settings, backend, manifest)
+
+    new = {p.id: p for p in passages}
+    return report.model_copy(update={
+        "added": len(new.keys() - previous.keys()),
+        "removed": len(previous.keys() - new.keys()),
+        "changed": sum(1 for k in new.keys() & previous.keys() if new[k] != previous[k].model_copy(update={"order": new[k].order})),
+        "embedded": cached.misses,
+        "rebuilt": True,
+        "reason": reason,
+        "seconds": time.perf_counter() - start,
+    })
+
+
+def _remove_stale_builds(settings: Settings, backend: ChromaBackend, current: Manifest) -> None:
+    """Drop collections and folders of earlier or interrupted builds."""
+    for name in backend.names():
+        if name.startswith(f"{settings.collection_prefix}-") and name != current.collection:
+            backend.drop(name)
+    for folder in (settings.data_dir / "builds").iterdir():
+        if folder.name != current.build_id:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_fresh(settings: Settings, manifest: Manifest) -> None:
+    """Raise IndexStaleError when the index no longer matches the corpus, model or chunker."""
+    docs = load_documents(settings.corpus_dir)
+    problem = _why_rebuild(settings, manifest, {d.path: d.sha256 for d in docs}, [manifest.collection])
+    if problem and "incomplete" not in problem:
+        raise IndexStaleError(f"the index is out of date: {problem}", "run `redlines ingest` to update it")
+
+
+def open_index(settings: Settings, embeddings: Embeddings | None = None) -> Index:
+    """Open the current build for searching; says so when it is missing or stale."""
+    manifest = read_manifest(settings)
+    if manifest is None:
+        raise IndexMissingError(f"no index in {settings.data_dir}", _INGEST_HINT)
+    check_fresh(settings, manifest)
+    folder = _build_dir(settings, manifest.build_id)
+    backend = ChromaBackend(settings)
+    if manifest.collection not in backend.names() or not folder.exists():
+        raise IndexMissingError(f"the index in {settings.data_dir} is incomplete", _INGEST_HINT)
+    store = backend.store(manifest.collection, embeddings or make_embeddings(settings))
+    return Index(manifest, _read_passages(folder), store, SparseIndex.load(folder))
