@@ -180,11 +180,13 @@ def normalise_text(text: str) -> str:
 
 
 def chunk_corpus(docs: list[Document]) -> list[Passage]:
-    """Passages of every document; a text repeated word for word is kept once (first wins)."""
-    seen_text: set[str] = set()
+    """Passages of every document. A text repeated word for word inside one document is kept once
+    (the first); the same words in two instruments are two different provisions and both stay
+    (LED Art. 3(13) repeats GDPR Art. 4(14))."""
     seen_id: set[str] = set()
     out: list[Passage] = []
     for doc in docs:
+        seen_text: set[str] = set()
         for passage in chunk_document(doc):
             if passage.id in seen_id:
                 raise CorpusError(f"{doc.path}: duplicate passage id {passage.id}", "check the numbering")

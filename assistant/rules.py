@@ -1,0 +1,157 @@
+"""The rule file's schema: conditions, findings (cues, exclusions, traps), verdicts, other law.
+
+The legal knowledge lives in assistant/rules/*.yaml; this module only validates and compiles it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assistant.errors import RulesError
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Quote(_Rule):
+    """A verbatim quote from the passage with this label."""
+
+    label: str = Field(description="Citation label of the passage, e.g. 'Guidelines para. 228'")
+    quote: str = Field(description="Verbatim part of that passage's text")
+
+
+class Patterns(_Rule):
+    """Regular expressions compiled once, matched case-insensitively."""
+
+    patterns: tuple[str, ...] = ()
+
+    @cached_property
+    def compiled(self) -> list[re.Pattern[str]]:
+        out = []
+        for p in self.patterns:
+            try:
+                out.append(re.compile(p, re.IGNORECASE))
+            except re.error as exc:
+                raise RulesError(f"bad cue pattern {p!r}: {exc}", "fix the regular expression in the rule file")
+        return out
+
+    def search(self, text: str) -> str | None:
+        """The first matching phrase, or None."""
+        for pattern in self.compiled:
+            if m := pattern.search(text):
+                return m.group(0)
+        return None
+
+
+def _patterns(values: list[str]) -> Patterns:
+    return Patterns(patterns=tuple(values))
+
+
+class QuestionRules(_Rule):
+    scope_terms: Patterns
+    out_of_scope: Patterns
+    injection: Patterns
+    kinds: dict[Literal["scenario", "definition", "interplay"], Patterns]
+    law_terms: Patterns
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap(cls, data: dict) -> dict:
+        data = dict(data)
+        for key in ("scope_terms", "out_of_scope", "injection", "law_terms"):
+            data[key] = _patterns(data.get(key, []))
+        data["kinds"] = {k: _patterns(v) for k, v in data.get("kinds", {}).items()}
+        return data
+
+
+class ConditionRule(_Rule):
+    id: str
+    label: str
+    basis: Quote = Field(description="Where the condition itself is stated")
+    unclear: str = Field(description="Rationale when no fact decides the condition")
+    question: str = Field(description="Clarifying question to ask when it is unclear")
+
+
+class FindingRule(_Rule):
+    """A cue, exclusion, trap or note: if a cue matches, the condition gets this status."""
+
+    id: str
+    condition: str
+    status: Literal["met", "not_met", "note"]
+    priority: int = Field(ge=1, le=9)
+    cues: Patterns
+    rationale: str
+    cites: tuple[Quote, ...] = ()
+    other_law: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap(cls, data: dict) -> dict:
+        return {**data, "cues": _patterns(data.get("cues", []))}
+
+
+class Statement(_Rule):
+    """Text of our own plus the quotes that support it."""
+
+    text: str
+    cites: tuple[Quote, ...] = ()
+    other_law: tuple[str, ...] = ()
+
+
+class RuleBook(_Rule):
+    id: str
+    provision: str
+    title: str
+    covers: str
+    notice: str
+    questions: QuestionRules
+    conditions: tuple[ConditionRule, ...]
+    findings: tuple[FindingRule, ...]
+    verdicts: dict[Literal["prohibited", "not_prohibited", "insufficient_facts"], Statement]
+    other_law: dict[str, Statement]
+    contradictions: dict[str, Patterns]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap(cls, data: dict) -> dict:
+        return {**data, "contradictions": {k: _patterns(v) for k, v in data.get("contradictions", {}).items()}}
+
+    @model_validator(mode="after")
+    def _check_references(self) -> RuleBook:
+        ids = {c.id for c in self.conditions}
+        for f in self.findings:
+            if f.condition not in ids:
+                raise ValueError(f"finding {f.id!r} names unknown condition {f.condition!r}")
+        for name in [x for f in self.findings for x in f.other_law] + [
+            x for v in self.verdicts.values() for x in v.other_law
+        ]:
+            if name not in self.other_law:
+                raise ValueError(f"unknown other_law entry {name!r}")
+        return self
+
+    def quotes(self) -> list[Quote]:
+        """Every quote the rule file relies on (tests check each against the corpus)."""
+        out = [c.basis for c in self.conditions] + [q for f in self.findings for q in f.cites]
+        out += [q for s in [*self.verdicts.values(), *self.other_law.values()] for q in s.cites]
+        return out
+
+
+def load_rules(path: Path) -> RuleBook:
+    """Read and validate a rule file; every pattern is compiled so errors surface here."""
+    try:
+        book = RuleBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RulesError(f"{path.name}: {exc}", "fix the rule file; see the comments at its top") from exc
+    for patterns in [f.cues for f in book.findings] + list(book.questions.kinds.values()) + [
+        book.questions.scope_terms, book.questions.out_of_scope, book.questions.injection,
+        book.questions.law_terms, *book.contradictions.values(),
+    ]:
+        _ = patterns.compiled
+    return book
