@@ -79,6 +79,10 @@ def _decisive(text: str, findings: Sequence[FindingRule]) -> tuple[FindingRule, 
     return best
 
 
+def _first_match(finding: FindingRule, texts: Sequence[str]) -> str | None:
+    return next((phrase for t in texts if (phrase := finding.cues.search(t)) is not None), None)
+
+
 def assess_conditions(
     turns: Sequence[str], rules: RuleBook, facts: Mapping[str, Fact] | None = None
 ) -> list[Assessment]:
@@ -89,10 +93,7 @@ def assess_conditions(
     out = []
     for condition in rules.conditions:
         findings = [f for f in rules.findings if f.condition == condition.id]
-        notes = tuple(
-            (f, phrase) for f in findings if f.status == "note"
-            for phrase in [next((p for t in texts if (p := f.cues.search(t))), None)] if phrase
-        )
+        notes = tuple((f, p) for f in findings if f.status == "note" and (p := _first_match(f, texts)))
         result = Assessment(condition, "unclear", notes=notes)
         for text in texts:
             if hit := _decisive(text, findings):
@@ -138,13 +139,18 @@ class Violation:
     detail: str
 
 
+def _unquoted(text: str) -> str:
+    """Quoted spans are the sources' or the user's own words, not statements of ours."""
+    return re.sub(r"“[^”]*”", "“…”", text)
+
+
 def _uncited_law(text: str, rules: RuleBook) -> list[str]:
     """Sentences that state law without a [n] marker. Quoted spans are the sources' own words."""
     bad = []
     segments = re.split(r"(?:\s*\[\d+\])+", text)
     for i, segment in enumerate(segments):
-        plain = re.sub(r"“[^”]*”", "“…”", segment)
-        sentences = [s for s in re.split(r"(?<=[.!?:])\s+|\n+", plain) if s.strip()]
+        plain = _unquoted(segment)
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z“‘-])|\n+", plain) if s.strip()]
         cited_last = i < len(segments) - 1  # a marker follows this segment
         for j, sentence in enumerate(sentences):
             if cited_last and j == len(sentences) - 1:
@@ -188,7 +194,7 @@ def _verdict_violations(answer: Answer, rules: RuleBook) -> list[Violation]:
         out.append(Violation("verdict", "every condition must be assessed"))
     if answer.verdict != expected:
         out.append(Violation("verdict", f"verdict {answer.verdict} but the conditions give {expected}"))
-    if answer.verdict and (phrase := rules.contradictions[answer.verdict].search(fold(answer.answer).lower())):
+    if answer.verdict and (phrase := rules.contradictions[answer.verdict].search(fold(_unquoted(answer.answer)))):
         out.append(Violation("verdict", f"text says {phrase!r}, contradicting verdict {answer.verdict}"))
     if answer.verdict == "prohibited":
         out += [Violation("verdict", f"{f.id} is met without a citation") for f in answer.conditions if not f.citations]

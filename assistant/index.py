@@ -65,7 +65,7 @@ class IngestReport(BaseModel):
     corpus_version: str = ""
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
     """Lower-case word tokens with a light suffix strip, so 'scraping'/'scraped' meet 'scrape'."""
     out = []
     for word in re.findall(r"[0-9a-zà-ÿ]+", text.lower()):
@@ -86,7 +86,7 @@ class SparseIndex:
     @classmethod
     def build(cls, passages: list[Passage]) -> SparseIndex:
         model = bm25s.BM25()
-        model.index([_tokens(f"{p.label} {p.text}") or ["_"] for p in passages], show_progress=False)
+        model.index([tokens(f"{p.label} {p.text}") or ["_"] for p in passages], show_progress=False)
         return cls(model, [p.id for p in passages])
 
     def save(self, folder: Path) -> None:
@@ -99,10 +99,10 @@ class SparseIndex:
         return cls(model, json.loads((folder / "bm25_ids.json").read_text()))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        tokens = _tokens(query)
-        if not tokens:
+        words = tokens(query)
+        if not words:
             return []
-        docs, scores = self.model.retrieve([tokens], k=min(k, len(self.ids)), show_progress=False)
+        docs, scores = self.model.retrieve([words], k=min(k, len(self.ids)), show_progress=False)
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
 

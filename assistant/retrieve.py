@@ -6,6 +6,7 @@ Passages the question names explicitly ("Article 5(1)(e)", "recital 43", "para 2
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -16,7 +17,9 @@ from pydantic import ConfigDict
 from assistant.config import RetrievalSettings
 from assistant.index import Index
 from assistant.labels import label_matches, references_in
-from assistant.types import Passage, ScoredPassage
+from assistant.types import AUTHORITY_RANK, Passage, ScoredPassage
+
+_DEFINITION = re.compile(r"^[‘']([^’']{2,60})[’'](?: of the data subject)? means\b")
 
 
 class HybridRetriever(BaseRetriever):
@@ -41,12 +44,23 @@ class HybridRetriever(BaseRetriever):
             hits += [p for p in self.index.passages.values() if label_matches(ref, p.label) and p not in hits]
         return [p for p in hits if self._allowed(p)]
 
+    def defined_terms(self, query: str) -> list[Passage]:
+        """Definitions ('‘biometric data’ means ...') of terms the query names, law first."""
+        q = f" {' '.join(re.sub(r'[^\w\s-]', ' ', query.lower()).split())} "
+        hits = [
+            p for p in self.index.passages.values()
+            if (m := _DEFINITION.match(p.text)) and f" {m.group(1).lower()} " in q
+        ]
+        return sorted(hits, key=lambda p: (-len(_DEFINITION.match(p.text).group(1)), AUTHORITY_RANK[p.authority], p.order))  # type: ignore[union-attr]
+
     def lookup(self, labels: list[str]) -> list[Passage]:
         """Passages by exact label (the rule file cites the passages it relies on this way)."""
         wanted = set(labels)
         return [p for p in self.index.passages.values() if p.label in wanted]
 
-    def search(self, query: str, k: int | None = None) -> list[ScoredPassage]:
+    def search(self, query: str, k: int | None = None, definitions: bool = False) -> list[ScoredPassage]:
+        """Top-k passages: named references first, then (for definition questions) the
+        definitions of the terms named, then the fused dense + BM25 ranking."""
         k = k or self.settings.k
         passages = self.index.passages
         dense = self.index.store.similarity_search_with_relevance_scores(query, k=self.settings.dense_k)
@@ -58,6 +72,8 @@ class HybridRetriever(BaseRetriever):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         similarity = dict(dense_ids)
         direct = self.direct_hits(query)[:k]
+        if definitions:
+            direct += [p for p in self.defined_terms(query)[:2] if p not in direct and self._allowed(p)]
         out = [
             ScoredPassage(passage=p, score=2.0 - i / 1000, dense=similarity.get(p.id, 0.0), direct=True)
             for i, p in enumerate(direct)
