@@ -46,7 +46,7 @@ class HybridRetriever(BaseRetriever):
 
     def defined_terms(self, query: str) -> list[Passage]:
         """Definitions ('‘biometric data’ means ...') of terms the query names, law first."""
-        q = f" {' '.join(re.sub(r'[^\w\s-]', ' ', query.lower()).split())} "
+        q = " " + " ".join(re.sub(r"[^\w\s-]", " ", query.lower()).split()) + " "
         hits = [
             p for p in self.index.passages.values()
             if (m := _DEFINITION.match(p.text)) and f" {m.group(1).lower()} " in q
