@@ -18,6 +18,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.chunking import normalise_text
 from assistant.guards import Assessment, decide_verdict
 from assistant.index import tokens
+from assistant.labels import instruments_named
 from assistant.rules import Quote, RuleBook
 from assistant.types import AUTHORITY_RANK, Citation, ConditionFinding, Kind, Passage, ScoredPassage, Verdict
 
@@ -130,35 +131,77 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if len(s.split()) >= 3]
 
 
+_NUMERIC = re.compile(r"\b(how much|how many|amount|when|what date|how often|maximum|max|how high|how long)\b", re.I)
+_REASON = re.compile(r"\b(because|justif\w*|therefore|reason\w*|rationale)\b", re.I)
+_DEFINES = re.compile(r"\bmeans\b|refers to|[‘'][^’']+[’'] (in this|relates)")
+
+
+def _sentence_score(question: str, kind: Kind, sentence: str, wanted: set[str]) -> float:
+    """How well a sentence answers: word overlap, plus what the question's form asks for."""
+    score = len(wanted & _content(sentence)) / math.sqrt(len(wanted) or 1)
+    if kind == "definition" and _DEFINES.search(sentence):
+        score += 0.5
+    if _NUMERIC.search(question) and re.search(r"\d", sentence):
+        score += 0.4
+    if re.match(r"\s*why\b", question, re.I) and _REASON.search(sentence):
+        score += 0.5
+    return score
+
+
+def _pick(question: str, kind: Kind, retrieved: Sequence[ScoredPassage], max_passages: int) -> list[tuple[Passage, list[str]]]:
+    """Best passages with up to two of their best sentences each. Primary law is preferred over
+    guidance over decisions over commentary: near-duplicates from lower ranks are skipped."""
+    wanted, named = _content(question), instruments_named(question)
+    scored: list[tuple[float, int, Passage, str]] = []
+    for rank, sp in enumerate(retrieved[:8]):
+        base = 1.0 / (1.0 + 0.35 * rank) + (1.5 if sp.direct else 0.0) + (0.8 if sp.passage.instrument in named else 0.0)
+        for i, sentence in enumerate(_sentences(sp.passage.text) or [sp.passage.text]):
+            score = (_sentence_score(question, kind, sentence, wanted) + base) * (1 - 0.06 * AUTHORITY_RANK[sp.passage.authority])
+            scored.append((score, i, sp.passage, sentence))
+    chosen: dict[str, tuple[Passage, list[tuple[int, str]]]] = {}
+    taken: list[set[str]] = []
+    for score, i, passage, sentence in sorted(scored, key=lambda x: -x[0]):
+        words = _content(sentence)
+        if any(len(words & t) / (len(words | t) or 1) > 0.5 for t in taken):
+            continue
+        if passage.id in chosen:
+            limit = 3 if passage.id == next(iter(chosen)) else 2  # the best passage may say more
+            if len(chosen[passage.id][1]) < limit and score > 1.0:
+                chosen[passage.id][1].append((i, sentence))
+                taken.append(words)
+        elif len(chosen) < max_passages:
+            chosen[passage.id] = (passage, [(i, sentence)])
+            taken.append(words)
+    return [(p, [s for _, s in sorted(sents)]) for p, sents in chosen.values()]
+
+
 def compose_extractive(
-    question: str, kind: Kind, retrieved: Sequence[ScoredPassage], book: CitationBook, max_quotes: int = 3
+    question: str, kind: Kind, retrieved: Sequence[ScoredPassage], book: CitationBook, max_passages: int = 3
 ) -> str:
     """The best sentences of the best passages, each quoted verbatim with its label and marker.
 
-    Primary law is preferred over guidance over decisions over commentary when they say the same
-    thing: near-duplicate sentences from lower-ranked texts are skipped.
+    A point is shown under its lead-in ("shall be prohibited:"), and a lead-in with a few points is
+    shown with them, because neither reads correctly alone.
     """
-    wanted = _content(question)
-    scored: list[tuple[float, Passage, str]] = []
-    for rank, sp in enumerate(retrieved[:8]):
-        rank_weight = 1.0 / (1.0 + 0.35 * rank) + (1.5 if sp.direct else 0.0)
-        for sentence in _sentences(sp.passage.text) or [sp.passage.text]:
-            words = _content(sentence)
-            overlap = len(wanted & words) / math.sqrt(len(wanted) or 1)
-            defines = 0.5 if kind == "definition" and re.search(r"\bmeans\b|refers to|[‘'].+[’'] (in this|relates)", sentence) else 0.0
-            score = (overlap + rank_weight + defines) * (1 - 0.06 * AUTHORITY_RANK[sp.passage.authority])
-            scored.append((score, sp.passage, sentence))
-    chosen: list[tuple[Passage, str]] = []
-    for _, passage, sentence in sorted(scored, key=lambda x: -x[0]):
-        words = _content(sentence)
-        if any(p.id == passage.id for p, _ in chosen):
-            continue
-        if any(len(words & _content(s)) / (len(words | _content(s)) or 1) > 0.5 for _, s in chosen):
-            continue
-        chosen.append((passage, sentence))
-        if len(chosen) == max_quotes:
-            break
-    return "\n".join(f"{p.label}: “{s}” [{book.cite(p, s)}]" for p, s in chosen)
+    lines: list[str] = []
+    shown: set[str] = set()
+
+    def show(passage: Passage, sentences: Sequence[str]) -> None:
+        if passage.id not in shown:
+            shown.add(passage.id)
+            quotes = " ".join(f"“{s}” [{book.cite(passage, s)}]" for s in sentences)
+            lines.append(f"{passage.label}: {quotes}")
+
+    for passage, sentences in _pick(question, kind, retrieved, max_passages):
+        parent = book.retrieved.get(passage.id.rsplit("/", 1)[0])
+        if parent and parent.text.endswith(":") and "/" in passage.id.split("/", 1)[1]:
+            show(parent, [parent.text])
+        show(passage, sentences)
+        children = [p for p in book.retrieved.values() if p.id.rsplit("/", 1)[0] == passage.id]
+        if passage.text.endswith(":") and 0 < len(children) <= 4:
+            for child in sorted(children, key=lambda p: p.order):
+                show(child, [child.text])
+    return "\n".join(lines)
 
 
 class ChatComposer:

@@ -19,7 +19,7 @@ class RetrievalSettings(BaseModel):
     sparse_k: int = Field(default=24, ge=1, le=200, description="Candidates from BM25")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant")
     relevance_floor: float = Field(
-        default=0.32, ge=0.0, le=1.0,
+        default=0.40, ge=0.0, le=1.0,
         description="Minimum cosine similarity of the best passage; below it the assistant abstains",
     )
 

@@ -25,29 +25,32 @@ def fold(text: str) -> str:
 
 
 def strip_injection(question: str, rules: RuleBook) -> str:
-    """Remove instructions aimed at the assistant ('ignore previous instructions...')."""
-    text = fold(question)
-    for pattern in rules.questions.injection.compiled:
-        text = pattern.sub(" ", text)
-    return normalise_text(text)
+    """Drop the sentences that give the assistant instructions ('ignore previous instructions...')."""
+    sentences = re.split(r"(?<=[.!?])\s+", fold(question))
+    return " ".join(s for s in sentences if not rules.questions.injection.search(s))
 
 
 def in_scope(question: str, rules: RuleBook) -> bool:
-    """True when the question touches this prohibition's vocabulary or names a reference."""
+    """True when the question touches this prohibition's vocabulary or names a reference; an
+    out-of-scope topic wins unless a core term of the prohibition is also there."""
     q = rules.questions
-    if q.out_of_scope.search(question):
+    if q.out_of_scope.search(question) and not q.core_terms.search(question):
         return False
     return bool(q.scope_terms.search(question) or references_in(question))
 
 
 def classify(question: str, rules: RuleBook, *, follow_up: bool = False, has_facts: bool = False) -> Kind:
-    """definition | fact | interplay | scenario | out_of_scope, from the rule file's cues."""
+    """definition | fact | interplay | scenario | out_of_scope, from the rule file's cues.
+
+    A question that describes a practice (an actor doing something, plus facts on another
+    condition) is a scenario however it is phrased."""
     if has_facts:
         return "scenario"
     if not in_scope(question, rules) and not follow_up:
         return "out_of_scope"
     kinds = rules.questions.kinds
-    if kinds["scenario"].search(question):
+    decided = {a.condition.id for a in assess_conditions([question], rules) if a.status != "unclear"}
+    if kinds["scenario"].search(question) or ("conduct" in decided and len(decided) >= 2):
         return "scenario"
     if follow_up and re.search(r"\b(what if|suppose|instead|and if|now|only|but)\b", question, re.I):
         return "scenario"
@@ -166,7 +169,7 @@ def check_answer(answer: Answer, retrieved: Mapping[str, Passage], rules: RuleBo
     """Run guards 1-5 on a composed answer; an empty list means it may be returned."""
     out: list[Violation] = []
     numbers = {c.n for c in answer.citations}
-    used = {int(n) for n in _MARKER.findall(answer.answer)} | {n for f in answer.conditions for n in f.citations}
+    used = {int(n) for n in _MARKER.findall(_unquoted(answer.answer))} | {n for f in answer.conditions for n in f.citations}
     # 1. every [n] resolves to a citation, every citation to a passage retrieved for this question
     out += [Violation("citations", f"[{n}] has no citation") for n in sorted(used - numbers)]
     for c in answer.citations:

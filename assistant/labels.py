@@ -45,6 +45,12 @@ def _instrument(*names: str | None) -> str:
     return "AI Act"  # this assistant's home instrument
 
 
+def instruments_named(question: str) -> list[str]:
+    """Citation prefixes of the instruments a question names ('GDPR', 'LED', 'AI Act')."""
+    found = [_INSTRUMENTS[m.group(1).lower()] for m in re.finditer(rf"\b{_INSTRUMENT}\b", question, re.IGNORECASE)]
+    return list(dict.fromkeys(found))
+
+
 def references_in(question: str) -> list[str]:
     """Citation labels the question names explicitly, in the order they appear.
 

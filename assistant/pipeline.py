@@ -89,14 +89,15 @@ class Assistant:
         clean = strip_injection(question, rules)
         follow_up = any(classify(strip_injection(t, rules), rules) == "scenario" for t in turns)
         kind = classify(clean, rules, follow_up=follow_up, has_facts=bool(given))
-        retrieved = self.retriever.search(clean, definitions=kind == "definition") if clean else []
+        topics = rules.questions.topic_labels(clean)
+        retrieved = self.retriever.search(clean, definitions=kind == "definition", labels=topics) if clean else []
         base = {"question": question, "kind": kind, "notice": rules.notice, "corpus_version": self.corpus_version}
         if should_abstain(kind, retrieved, self.settings.retrieval.relevance_floor):
             return Answer(**{**base, "kind": "out_of_scope"}, answer=self._abstention(), abstained=True)
 
         pool: dict[str, Passage] = {sp.passage.id: sp.passage for sp in retrieved}
         if kind == "scenario":
-            pool |= {p.id: p for p in self.retriever.lookup(sorted({q.label for q in rules.quotes()}))}
+            pool |= {p.id: p for p in self.retriever.lookup(rules.labels())}
             book = CitationBook(pool)
             history_turns = [strip_injection(t, rules) for t in turns]
             draft = compose_scenario(assess_conditions([*history_turns, clean], rules, given), rules, book)
@@ -105,6 +106,7 @@ class Assistant:
                 citations=book.citations, clarifying_questions=draft.clarifying,
             )
             return self._guarded(answer, pool)
+        pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
         if self.composer is not None:
             book = CitationBook(pool)
             answer = Answer(**base, answer=self.composer.compose(clean, retrieved, book), citations=book.citations)

@@ -1,12 +1,14 @@
 """Hybrid retrieval: dense (Chroma) + sparse (BM25) fused by reciprocal rank fusion.
 
-Passages the question names explicitly ("Article 5(1)(e)", "recital 43", "para 228",
-"Art. 9 GDPR") are ranked first.
+Passages the question pinpoints ("Article 5(1)(e)", "recital 43", "para 228", "Art. 9 GDPR"), and
+those the rule file's topic index names for the question, are ranked first. A broad reference
+("Article 5") and an instrument named in the question ("under the GDPR") add rankings to the fusion.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -16,10 +18,11 @@ from pydantic import ConfigDict
 
 from assistant.config import RetrievalSettings
 from assistant.index import Index
-from assistant.labels import label_matches, references_in
+from assistant.labels import instruments_named, label_matches, references_in
 from assistant.types import AUTHORITY_RANK, Passage, ScoredPassage
 
-_DEFINITION = re.compile(r"^[‘']([^’']{2,60})[’'](?: of the data subject)? means\b")
+_DEFINITION = re.compile(r"^[‘']([^’']{2,60})[’'](?: of the data subject)? (?:means|relates to|typically refers to|refers to)\b")
+_PINPOINT = 3  # a reference matching at most this many passages is a pinpoint, ranked first
 
 
 class HybridRetriever(BaseRetriever):
@@ -37,48 +40,90 @@ class HybridRetriever(BaseRetriever):
             not self.authorities or passage.authority in self.authorities
         )
 
-    def direct_hits(self, query: str) -> list[Passage]:
-        """Passages whose label the query names, in the order the query names them."""
-        hits: list[Passage] = []
+    def references(self, query: str) -> tuple[list[Passage], list[Passage]]:
+        """(pinpoint hits, broad hits) for the references the query names, in the order named."""
+        pinpoint: list[Passage] = []
+        broad: list[Passage] = []
         for ref in references_in(query):
-            hits += [p for p in self.index.passages.values() if label_matches(ref, p.label) and p not in hits]
-        return [p for p in hits if self._allowed(p)]
+            hits = [p for p in self.index.passages.values() if label_matches(ref, p.label) and self._allowed(p)]
+            exact = [p for p in hits if p.label == ref]
+            if len(hits) <= _PINPOINT or exact:
+                pinpoint += [p for p in (exact or hits)[:_PINPOINT] if p not in pinpoint]
+            broad += [p for p in hits[:10] if p not in pinpoint + broad]
+        return pinpoint, broad
 
     def defined_terms(self, query: str) -> list[Passage]:
-        """Definitions ('‘biometric data’ means ...') of terms the query names, law first."""
+        """Definitions ('‘biometric data’ means ...') of terms the query names: named instrument
+        first, then primary law, longest term first."""
         q = " " + " ".join(re.sub(r"[^\w\s-]", " ", query.lower()).split()) + " "
-        hits = [
-            p for p in self.index.passages.values()
-            if (m := _DEFINITION.match(p.text)) and f" {m.group(1).lower()} " in q
-        ]
-        return sorted(hits, key=lambda p: (-len(_DEFINITION.match(p.text).group(1)), AUTHORITY_RANK[p.authority], p.order))  # type: ignore[union-attr]
+        named = instruments_named(query)
+        hits = [(m.group(1), p) for p in self.index.passages.values()
+                if (m := _DEFINITION.match(p.text)) and f" {m.group(1).lower()} " in q and self._allowed(p)]
+        hits.sort(key=lambda h: (h[1].instrument not in named, -len(h[0]), AUTHORITY_RANK[h[1].authority], h[1].order))
+        return [p for _, p in hits]
 
-    def lookup(self, labels: list[str]) -> list[Passage]:
-        """Passages by exact label (the rule file cites the passages it relies on this way)."""
-        wanted = set(labels)
-        return [p for p in self.index.passages.values() if p.label in wanted]
+    def lookup(self, labels: Sequence[str]) -> list[Passage]:
+        """Passages by exact label, in the order the labels are given."""
+        by_label: dict[str, list[Passage]] = {}
+        for p in self.index.passages.values():
+            by_label.setdefault(p.label, []).append(p)
+        return [p for label in labels for p in by_label.get(label, []) if self._allowed(p)]
 
-    def search(self, query: str, k: int | None = None, definitions: bool = False) -> list[ScoredPassage]:
-        """Top-k passages: named references first, then (for definition questions) the
-        definitions of the terms named, then the fused dense + BM25 ranking."""
+    def family(self, passage: Passage) -> list[Passage]:
+        """The passage's parent (a lead-in such as 'Processing shall be lawful only if...:') and
+        its direct children (the points under a lead-in)."""
+        parent_id = passage.id.rsplit("/", 1)[0]
+        depth = passage.id.count("/") + 1
+        return [p for p in self.index.passages.values()
+                if p.id == parent_id or (p.id.startswith(passage.id + "/") and p.id.count("/") == depth)]
+
+    def _topic_passages(self, labels: Sequence[str], fused: dict[str, float], per_label: int = 2) -> list[Passage]:
+        """Passages for topic labels; where a label covers several passages (a blog section), the
+        ones the search ranked best."""
+        out: list[Passage] = []
+        for label in labels:
+            group = sorted(self.lookup([label]), key=lambda p: (-fused.get(p.id, 0.0), p.order))
+            out += [p for p in group[:per_label] if p not in out]
+        return out
+
+    def _dense(self, vector: list[float], k: int, where: dict[str, str] | None = None) -> list[tuple[str, float]]:
+        # langchain-chroma returns the raw cosine *distance* from this method despite its name.
+        hits = self.index.store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+        return [(d.id, 1.0 - dist) for d, dist in hits
+                if d.id in self.index.passages and self._allowed(self.index.passages[d.id])]
+
+    def search(
+        self, query: str, k: int | None = None, *, definitions: bool = False, labels: Sequence[str] = ()
+    ) -> list[ScoredPassage]:
+        """Top-k passages: pinpointed references, then `labels` (topic index), then (for definition
+        questions) definitions of the terms named, then the fused ranking."""
         k = k or self.settings.k
         passages = self.index.passages
-        dense = self.index.store.similarity_search_with_relevance_scores(query, k=self.settings.dense_k)
-        dense_ids = [(d.id, s) for d, s in dense if d.id in passages and self._allowed(passages[d.id])]
-        sparse_ids = [i for i, _ in self.index.sparse.search(query, self.settings.sparse_k) if self._allowed(passages[i])]
+        vector = self.index.store.embeddings.embed_query(query)  # type: ignore[union-attr]
+        dense = self._dense(vector, self.settings.dense_k)
+        rankings = [[i for i, _ in dense]]
+        rankings.append([i for i, _ in self.index.sparse.search(query, self.settings.sparse_k) if self._allowed(passages[i])])
+        doc_ids = {p.instrument: p.doc_id for p in passages.values()}
+        for instrument in instruments_named(query):
+            if instrument != "AI Act" and instrument in doc_ids:  # the home instrument is everywhere
+                extra = self._dense(vector, 5, {"doc_id": doc_ids[instrument]})
+                dense += extra
+                rankings.append([i for i, _ in extra])
+        pinpoint, broad = self.references(query)
+        rankings.append([p.id for p in broad])
         fused: dict[str, float] = {}
-        for ranking in ([i for i, _ in dense_ids], sparse_ids):
+        for ranking in rankings:
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
-        similarity = dict(dense_ids)
-        direct = self.direct_hits(query)[:k]
+        similarity = dict(dense)
+        first = pinpoint + [p for p in self._topic_passages(labels, fused) if p not in pinpoint]
         if definitions:
-            direct += [p for p in self.defined_terms(query)[:2] if p not in direct and self._allowed(p)]
+            first += [p for p in self.defined_terms(query)[:2] if p not in first]
         out = [
             ScoredPassage(passage=p, score=2.0 - i / 1000, dense=similarity.get(p.id, 0.0), direct=True)
-            for i, p in enumerate(direct)
+            for i, p in enumerate(first[:k])
         ]
-        taken = {p.id for p in direct}
+        taken = {sp.passage.id for sp in out}
         for pid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
             if len(out) >= k:
                 break

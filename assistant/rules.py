@@ -54,18 +54,39 @@ def _patterns(values: list[str]) -> Patterns:
     return Patterns(patterns=tuple(values))
 
 
+class Topic(_Rule):
+    """Questions matching `cues` (and not `unless`) are answered from these labelled passages."""
+
+    cues: Patterns
+    unless: Patterns
+    labels: tuple[str, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap(cls, data: dict) -> dict:
+        return {**data, "cues": _patterns(data.get("cues", [])), "unless": _patterns(data.get("unless", []))}
+
+    def applies(self, question: str) -> bool:
+        return self.cues.search(question) is not None and self.unless.search(question) is None
+
+
 class QuestionRules(_Rule):
+    core_terms: Patterns
     scope_terms: Patterns
     out_of_scope: Patterns
     injection: Patterns
     kinds: dict[Literal["scenario", "definition", "interplay"], Patterns]
     law_terms: Patterns
+    topics: tuple[Topic, ...] = ()
+
+    def topic_labels(self, question: str) -> list[str]:
+        return list(dict.fromkeys(label for t in self.topics if t.applies(question) for label in t.labels))
 
     @model_validator(mode="before")
     @classmethod
     def _wrap(cls, data: dict) -> dict:
         data = dict(data)
-        for key in ("scope_terms", "out_of_scope", "injection", "law_terms"):
+        for key in ("core_terms", "scope_terms", "out_of_scope", "injection", "law_terms"):
             data[key] = _patterns(data.get(key, []))
         data["kinds"] = {k: _patterns(v) for k, v in data.get("kinds", {}).items()}
         return data
@@ -142,6 +163,11 @@ class RuleBook(_Rule):
         out += [q for s in [*self.verdicts.values(), *self.other_law.values()] for q in s.cites]
         return out
 
+    def labels(self) -> list[str]:
+        """Every passage label the rule file relies on (quotes and topics)."""
+        topics = [label for t in self.questions.topics for label in t.labels]
+        return sorted({q.label for q in self.quotes()} | set(topics))
+
 
 def load_rules(path: Path) -> RuleBook:
     """Read and validate a rule file; every pattern is compiled so errors surface here."""
@@ -149,8 +175,9 @@ def load_rules(path: Path) -> RuleBook:
         book = RuleBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the rule file; see the comments at its top") from exc
-    for patterns in [f.cues for f in book.findings] + list(book.questions.kinds.values()) + [
-        book.questions.scope_terms, book.questions.out_of_scope, book.questions.injection,
+    topics = [p for t in book.questions.topics for p in (t.cues, t.unless)]
+    for patterns in [f.cues for f in book.findings] + list(book.questions.kinds.values()) + topics + [
+        book.questions.core_terms, book.questions.scope_terms, book.questions.out_of_scope, book.questions.injection,
         book.questions.law_terms, *book.contradictions.values(),
     ]:
         _ = patterns.compiled
