@@ -132,7 +132,7 @@ def _sentences(text: str) -> list[str]:
 
 
 _NUMERIC = re.compile(r"\b(how much|how many|amount|when|what date|how often|maximum|max|how high|how long)\b", re.I)
-_REASON = re.compile(r"\b(because|justif\w*|therefore|reason\w*|rationale)\b", re.I)
+_REASON = re.compile(r"\b(because|justif\w*|therefore|reason\w*|rationale|taking into account|in view of)\b", re.I)
 _DEFINES = re.compile(r"\bmeans\b|refers to|[‘'][^’']+[’'] (in this|relates)")
 
 
@@ -140,12 +140,21 @@ def _sentence_score(question: str, kind: Kind, sentence: str, wanted: set[str]) 
     """How well a sentence answers: word overlap, plus what the question's form asks for."""
     score = len(wanted & _content(sentence)) / math.sqrt(len(wanted) or 1)
     if kind == "definition" and _DEFINES.search(sentence):
-        score += 0.5
+        score += 1.0
     if _NUMERIC.search(question) and re.search(r"\d", sentence):
         score += 0.4
     if re.match(r"\s*why\b", question, re.I) and _REASON.search(sentence):
         score += 0.5
     return score
+
+
+def _restates(passage: Passage, words: set[str], other: Passage, other_words: set[str]) -> bool:
+    """True when a sentence repeats an already chosen one from a text of equal or higher authority
+    (two provisions of law that happen to use the same words are both kept)."""
+    if passage.doc_id != other.doc_id and passage.authority == other.authority == "law":
+        return False
+    overlap = len(words & other_words) / (len(words | other_words) or 1)
+    return overlap > 0.5 and AUTHORITY_RANK[passage.authority] >= AUTHORITY_RANK[other.authority]
 
 
 def _pick(question: str, kind: Kind, retrieved: Sequence[ScoredPassage], max_passages: int) -> list[tuple[Passage, list[str]]]:
@@ -159,19 +168,19 @@ def _pick(question: str, kind: Kind, retrieved: Sequence[ScoredPassage], max_pas
             score = (_sentence_score(question, kind, sentence, wanted) + base) * (1 - 0.06 * AUTHORITY_RANK[sp.passage.authority])
             scored.append((score, i, sp.passage, sentence))
     chosen: dict[str, tuple[Passage, list[tuple[int, str]]]] = {}
-    taken: list[set[str]] = []
+    taken: list[tuple[Passage, set[str]]] = []
     for score, i, passage, sentence in sorted(scored, key=lambda x: -x[0]):
         words = _content(sentence)
-        if any(len(words & t) / (len(words | t) or 1) > 0.5 for t in taken):
+        if any(_restates(passage, words, p, t) for p, t in taken):
             continue
         if passage.id in chosen:
             limit = 3 if passage.id == next(iter(chosen)) else 2  # the best passage may say more
             if len(chosen[passage.id][1]) < limit and score > 1.0:
                 chosen[passage.id][1].append((i, sentence))
-                taken.append(words)
+                taken.append((passage, words))
         elif len(chosen) < max_passages:
             chosen[passage.id] = (passage, [(i, sentence)])
-            taken.append(words)
+            taken.append((passage, words))
     return [(p, [s for _, s in sorted(sents)]) for p, sents in chosen.values()]
 
 

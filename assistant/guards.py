@@ -32,9 +32,9 @@ def strip_injection(question: str, rules: RuleBook) -> str:
 
 def in_scope(question: str, rules: RuleBook) -> bool:
     """True when the question touches this prohibition's vocabulary or names a reference; an
-    out-of-scope topic wins unless a core term of the prohibition is also there."""
+    out-of-scope topic always wins, an off-topic word unless a core term is also there."""
     q = rules.questions
-    if q.out_of_scope.search(question) and not q.core_terms.search(question):
+    if q.out_of_scope.search(question) or (q.off_topic.search(question) and not q.core_terms.search(question)):
         return False
     return bool(q.scope_terms.search(question) or references_in(question))
 
@@ -51,6 +51,8 @@ def classify(question: str, rules: RuleBook, *, follow_up: bool = False, has_fac
     kinds = rules.questions.kinds
     decided = {a.condition.id for a in assess_conditions([question], rules) if a.status != "unclear"}
     if kinds["scenario"].search(question) or ("conduct" in decided and len(decided) >= 2):
+        return "scenario"
+    if kinds["verdict_question"].search(question) and len(decided) >= 2:
         return "scenario"
     if follow_up and re.search(r"\b(what if|suppose|instead|and if|now|only|but)\b", question, re.I):
         return "scenario"

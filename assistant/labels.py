@@ -25,8 +25,11 @@ _INSTRUMENTS = {
     "law enforcement directive": "LED",
     "ai act": "AI Act",
     "aia": "AI Act",
+    "guidelines": "Guidelines",
+    "red lines blog": "Red Lines blog",
+    "blog": "Red Lines blog",
 }
-_INSTRUMENT = r"(gdpr|led|law enforcement directive|ai act|aia)"
+_INSTRUMENT = r"(gdpr|led|law enforcement directive|ai act|aia|guidelines|red lines blog|blog)"
 _POINTS = r"((?:\s*\(\s*[0-9a-z]{1,4}\s*\))*)"
 _ARTICLE = re.compile(
     rf"(?:{_INSTRUMENT}\s+)?\b(?:article|art)\.?\s*(\d+[a-z]?){_POINTS}(?:\s+(?:of\s+(?:the\s+)?)?{_INSTRUMENT})?",

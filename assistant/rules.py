@@ -73,9 +73,10 @@ class Topic(_Rule):
 class QuestionRules(_Rule):
     core_terms: Patterns
     scope_terms: Patterns
+    off_topic: Patterns
     out_of_scope: Patterns
     injection: Patterns
-    kinds: dict[Literal["scenario", "definition", "interplay"], Patterns]
+    kinds: dict[Literal["scenario", "verdict_question", "definition", "interplay"], Patterns]
     law_terms: Patterns
     topics: tuple[Topic, ...] = ()
 
@@ -86,7 +87,7 @@ class QuestionRules(_Rule):
     @classmethod
     def _wrap(cls, data: dict) -> dict:
         data = dict(data)
-        for key in ("core_terms", "scope_terms", "out_of_scope", "injection", "law_terms"):
+        for key in ("core_terms", "scope_terms", "off_topic", "out_of_scope", "injection", "law_terms"):
             data[key] = _patterns(data.get(key, []))
         data["kinds"] = {k: _patterns(v) for k, v in data.get("kinds", {}).items()}
         return data
@@ -177,7 +178,7 @@ def load_rules(path: Path) -> RuleBook:
         raise RulesError(f"{path.name}: {exc}", "fix the rule file; see the comments at its top") from exc
     topics = [p for t in book.questions.topics for p in (t.cues, t.unless)]
     for patterns in [f.cues for f in book.findings] + list(book.questions.kinds.values()) + topics + [
-        book.questions.core_terms, book.questions.scope_terms, book.questions.out_of_scope, book.questions.injection,
+        book.questions.core_terms, book.questions.scope_terms, book.questions.off_topic, book.questions.out_of_scope, book.questions.injection,
         book.questions.law_terms, *book.contradictions.values(),
     ]:
         _ = patterns.compiled
