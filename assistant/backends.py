@@ -39,6 +39,9 @@ def make_embeddings(settings: Settings) -> Embeddings:
     if settings.embedding_model == BUNDLED_MODEL or Path(settings.embedding_model).exists():
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a weight-loading bar on every start is noise in the CLI
     try:
         return HuggingFaceEmbeddings(
             model_name=resolve_model_path(settings.embedding_model),

@@ -131,7 +131,11 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if len(s.split()) >= 3]
 
 
-_NUMERIC = re.compile(r"\b(how much|how many|amount|when|what date|how often|maximum|max|how high|how long)\b", re.I)
+_ASKS_AMOUNT = re.compile(r"\b(how much|how high|amount|fine[sd]?|penalt\w*|maximum|max)\b", re.I)
+_AMOUNT = re.compile(r"EUR|€|GBP|£|\bmillion\b|\d ?%|\d{1,3}(?: \d{3})+")
+_ASKS_DATE = re.compile(r"\b(when|what date|which date|since when|from when|how long|how often)\b", re.I)
+_DATE = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
+                   r"year|yearly|annual\w*|20\d\d)\b", re.I)
 _REASON = re.compile(r"\b(because|justif\w*|therefore|reason\w*|rationale|taking into account|in view of)\b", re.I)
 _DEFINES = re.compile(r"\bmeans\b|refers to|[‘'][^’']+[’'] (in this|relates)")
 
@@ -141,8 +145,10 @@ def _sentence_score(question: str, kind: Kind, sentence: str, wanted: set[str]) 
     score = len(wanted & _content(sentence)) / math.sqrt(len(wanted) or 1)
     if kind == "definition" and _DEFINES.search(sentence):
         score += 1.0
-    if _NUMERIC.search(question) and re.search(r"\d", sentence):
-        score += 0.4
+    if _ASKS_AMOUNT.search(question) and _AMOUNT.search(sentence):
+        score += 0.5
+    if _ASKS_DATE.search(question) and _DATE.search(sentence):
+        score += 0.5
     if re.match(r"\s*why\b", question, re.I) and _REASON.search(sentence):
         score += 0.5
     return score
@@ -174,7 +180,7 @@ def _pick(question: str, kind: Kind, retrieved: Sequence[ScoredPassage], max_pas
         if any(_restates(passage, words, p, t) for p, t in taken):
             continue
         if passage.id in chosen:
-            limit = 3 if passage.id == next(iter(chosen)) else 2  # the best passage may say more
+            limit = 3 if passage.id in list(chosen)[:2] else 2  # the best passages may say more
             if len(chosen[passage.id][1]) < limit and score > 1.0:
                 chosen[passage.id][1].append((i, sentence))
                 taken.append((passage, words))
