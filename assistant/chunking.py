@@ -57,7 +57,9 @@ class _Chunker:
         return CorpusError(f"{self.doc.path}:{lineno}: {message}", "see corpus/README.md for the format")
 
     def run(self) -> list[Passage]:
-        for lineno, raw in enumerate(self.doc.body.splitlines(), start=1):
+        # The body starts after the front matter: count its lines so errors point into the file.
+        offset = self.doc.front_matter_lines
+        for lineno, raw in enumerate(self.doc.body.splitlines(), start=1 + offset):
             line = raw.rstrip()
             if not line.strip():
                 continue

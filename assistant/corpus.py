@@ -20,11 +20,14 @@ def load_document(path: Path) -> Document:
     try:
         header, body = raw[4:].split("\n---\n", 1)
         meta = yaml.safe_load(header) or {}
+        if not isinstance(meta, dict):
+            raise ValueError("front matter must be a block of key: value lines")
         return Document(
-            **{k: "" if v is None else str(v) for k, v in meta.items()},
+            **{str(k): "" if v is None else str(v) for k, v in meta.items()},
             body=body,
             path=path.name,
             sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+            front_matter_lines=header.count("\n") + 3,  # '---', the header lines, '---'
         )
     except ValueError as exc:  # split failure, YAML error or pydantic ValidationError
         detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_validator
@@ -103,7 +103,8 @@ def load_suite(path: Path) -> Suite:
         try:
             case = Case.model_validate(item)
         except ValidationError as exc:
-            raise InputError(f"{path}: case {name!r}: {_explain(exc)}", f"allowed expect keys: {', '.join(Expect.model_fields)}") from exc
+            hint = f"kinds: {', '.join(get_args(Kind))}; expect keys: {', '.join(Expect.model_fields)}"
+            raise InputError(f"{path}: case {name!r}: {_explain(exc)}", hint) from exc
         if case.id in seen:
             raise InputError(f"{path}: case {case.id!r} appears twice", "give every case its own id")
         seen.add(case.id)
@@ -142,13 +143,17 @@ def _check_conditions(want: dict[str, str], a: Answer) -> list[str]:
     return [f"conditions: {cid} expected {s}, got {got.get(cid)}" for cid, s in want.items() if got.get(cid) != s]
 
 
+def _labels(a: Answer) -> list[str]:
+    return list(dict.fromkeys(c.label for c in a.citations))
+
+
 def _check_cites(want: list[str], a: Answer) -> list[str]:
-    labels = [c.label for c in a.citations]
+    labels = _labels(a)
     return [f"cites: no citation matches {w!r} (cited: {labels})" for w in want if not _cited(w, labels)]
 
 
 def _check_cites_any(want: list[str], a: Answer) -> list[str]:
-    labels = [c.label for c in a.citations]
+    labels = _labels(a)
     return [] if any(_cited(w, labels) for w in want) else [f"cites_any: none of {want} cited (cited: {labels})"]
 
 
@@ -190,7 +195,9 @@ def check_case(case: Case, answer: Answer) -> list[str]:
 
 
 class AnswerFn(Protocol):
-    def __call__(self, question: str, *, history: Sequence[str] | None = ..., facts: Mapping[str, str] | None = ...) -> Answer: ...
+    def __call__(
+        self, question: str, *, history: Sequence[str] | None = ..., facts: Mapping[str, str] | None = ...
+    ) -> Answer: ...
 
 
 class Searcher(Protocol):

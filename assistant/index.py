@@ -209,6 +209,7 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     reason = _why_rebuild(settings, old, doc_hashes, backend.names())
     report = IngestReport(documents=len(docs), passages=len(passages), corpus_version=version)
     if not reason:
+        _remove_stale_builds(settings, backend, old)  # leftovers of an interrupted ingest  # type: ignore[arg-type]
         return report.model_copy(update={"reason": "index is up to date", "seconds": time.perf_counter() - start})
 
     previous = _read_passages(_build_dir(settings, old.build_id)) if old and "incomplete" not in reason else {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from assistant.evaluation import Comparison, Ratio, Run, flat_metrics
+from assistant.evaluation import Comparison, Ratio, Run, flat_metrics, percentile
 
 COLOURS = {"redlines": "#2b6cb0", "naive": "#dd6b20"}
 
@@ -30,7 +30,7 @@ def fmt(value: Ratio | float | None, name: str = "") -> str:
         return "n/a" if value.rate is None else f"{value.rate:.1%} ({value.hits}/{value.total})"
     if value is None:
         return "n/a"
-    return f"{value:.0f} ms" if name.endswith("_ms") else f"{value:+.1%}"
+    return f"{value:.0f} ms" if name.endswith("_ms") else f"{value:.1%}"
 
 
 def _delta(name: str, change: float | None) -> str:
@@ -46,7 +46,9 @@ def sections(run: Run, naive: Run | None = None, comparison: Comparison | None =
     out = [Section(
         "Metrics", ["metric", *(r.name for r in runs)],
         [[name, *(fmt(f.get(name), name) for f in flats)] for name in flats[0]],
-        note=f"{len(run.rows)} cases from {run.suite}; corpus {run.corpus_version}; run at {run.timestamp}.",
+        note=f"{len(run.rows)} cases from {run.suite}; corpus {run.corpus_version}; run at {run.timestamp}."
+        + (f" {naive.name} cites '<file> § <heading>' chunks, so pinpoint labels (citation recall, retrieval"
+           " recall@5) cannot match them." if naive else ""),
     )]
     for r in runs:
         got = sorted({g for row in r.metrics.verdict_confusion.values() for g in row})
@@ -57,7 +59,7 @@ def sections(run: Run, naive: Run | None = None, comparison: Comparison | None =
     if comparison:
         out.append(Section(
             "Against the baseline", ["metric", "before", "after", "change"],
-            [[k, fmt(d.before, k).lstrip("+"), fmt(d.after, k).lstrip("+"), _delta(k, d.change)]
+            [[k, fmt(d.before, k), fmt(d.after, k), _delta(k, d.change)]
              for k, d in comparison.deltas.items()],
             note=f"Baseline {comparison.baseline}. Newly passing: {', '.join(comparison.newly_passing) or 'none'}. "
             f"Newly failing: {', '.join(comparison.newly_failing) or 'none'}.",
@@ -69,8 +71,8 @@ def sections(run: Run, naive: Run | None = None, comparison: Comparison | None =
     return out
 
 
-def _rate_cell(value: Ratio | float | None, name: str) -> str:
-    return fmt(value, name).lstrip("+")
+def _md_cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def render_markdown(run: Run, naive: Run | None = None, comparison: Comparison | None = None) -> str:
@@ -78,14 +80,28 @@ def render_markdown(run: Run, naive: Run | None = None, comparison: Comparison |
     for s in sections(run, naive, comparison):
         lines += [f"## {s.title}", ""] + ([s.note, ""] if s.note else [])
         if s.rows:
-            cell = lambda text: " ".join(text.split()).replace("|", "\\|").lstrip("+")  # noqa: E731
             lines += ["| " + " | ".join(s.headers) + " |", "|" + "---|" * len(s.headers)]
-            lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in s.rows]
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in s.rows]
             lines.append("")
     return "\n".join(lines)
 
 
 # ---- SVG -----------------------------------------------------------------------------------------
+
+
+def _svg(width: float, height: float, parts: Sequence[str]) -> str:
+    head = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" role="img">'
+    return head + "".join(parts) + "</svg>"
+
+
+def _text(x: float, y: float, content: str, size: int = 11, anchor: str = "start") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}">{escape(content)}</text>'
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: str, opacity: float = 1.0, title: str = "") -> str:
+    tip = f"<title>{escape(title)}</title>" if title else ""
+    box = f'x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}"'
+    return f'<rect {box} fill="{fill}" fill-opacity="{opacity:.2f}">{tip}</rect>'
 
 
 def svg_bars(
@@ -94,52 +110,45 @@ def svg_bars(
     """Horizontal grouped bars: one row per category, one bar per series, with a legend."""
     bar, gap, left, width = 14, 10, 190, 320
     row_h = bar * len(series) + gap
-    height = 24 + row_h * len(categories)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 70}" height="{height}" role="img">']
+    parts = []
     for i, name in enumerate(series):
-        parts.append(f'<rect x="{left + i * 110}" y="4" width="10" height="10" fill="{COLOURS.get(name, "#718096")}"/>'
-                     f'<text x="{left + 14 + i * 110}" y="13" font-size="11">{escape(name)}</text>')
+        parts += [_rect(left + i * 110, 4, 10, 10, COLOURS.get(name, "#718096")), _text(left + 14 + i * 110, 13, name)]
     for c, category in enumerate(categories):
         y0 = 24 + c * row_h
-        parts.append(f'<text x="{left - 6}" y="{y0 + row_h / 2}" font-size="11" text-anchor="end">{escape(category)}</text>')
+        parts.append(_text(left - 6, y0 + row_h / 2, category, anchor="end"))
         for i, (name, values) in enumerate(series.items()):
-            value = values[c]
+            value, y = values[c], y0 + i * bar
             w = 0 if value is None or max_value <= 0 else width * min(value / max_value, 1.0)
-            y = y0 + i * bar
             text = "n/a" if value is None else label.format(value)
-            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 2}" fill="{COLOURS.get(name, "#718096")}">'
-                         f'<title>{escape(f"{name}: {text}")}</title></rect>'
-                         f'<text x="{left + w + 4:.1f}" y="{y + bar - 4}" font-size="10">{escape(text)}</text>')
-    return "".join(parts) + "</svg>"
+            parts += [_rect(left, y, w, bar - 2, COLOURS.get(name, "#718096"), title=f"{name}: {text}"),
+                      _text(left + w + 4, y + bar - 4, text, size=10)]
+    return _svg(left + width + 70, 24 + row_h * len(categories), parts)
 
 
 def svg_matrix(rows: Sequence[str], cols: Sequence[str], counts: dict[str, dict[str, int]]) -> str:
     """A heat map of counts: rows expected, columns got."""
-    cell, left, top = 70, 230, 60
+    cw, ch, left, top = 120, 44, 230, 40
     peak = max([n for row in counts.values() for n in row.values()] or [1])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + cell * len(cols) + 10}" '
-             f'height="{top + cell * len(rows) + 10}" role="img">']
-    for j, col in enumerate(cols):
-        parts.append(f'<text x="{left + j * cell + cell / 2}" y="{top - 8}" font-size="10" text-anchor="middle">{escape(col)}</text>')
+    parts = [_text(left, 12, "got →"), _text(left - 6, 12, "expected ↓", anchor="end")]
+    parts += [_text(left + j * cw + cw / 2, top - 8, col, anchor="middle") for j, col in enumerate(cols)]
     for i, row in enumerate(rows):
-        y = top + i * cell
-        parts.append(f'<text x="{left - 6}" y="{y + cell / 2}" font-size="11" text-anchor="end">{escape(row)}</text>')
+        y = top + i * ch
+        parts.append(_text(left - 6, y + ch / 2 + 4, row, anchor="end"))
         for j, col in enumerate(cols):
             n = counts.get(row, {}).get(col, 0)
-            shade = 0.08 + 0.85 * n / peak if n else 0.03
-            parts.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                         f'fill="#2b6cb0" fill-opacity="{shade:.2f}"/>'
-                         f'<text x="{left + j * cell + cell / 2}" y="{y + cell / 2 + 4}" font-size="13" '
-                         f'text-anchor="middle">{n}</text>')
-    return "".join(parts) + "</svg>"
+            parts += [_rect(left + j * cw, y, cw - 2, ch - 2, "#2b6cb0", 0.08 + 0.85 * n / peak if n else 0.03,
+                            title=f"expected {row}, got {col}: {n}"),
+                      _text(left + j * cw + cw / 2, y + ch / 2 + 4, str(n), size=13, anchor="middle")]
+    return _svg(left + cw * len(cols) + 10, top + ch * len(rows) + 10, parts)
 
 
 def latency_bins(runs: Sequence[Run], bins: int = 10) -> tuple[list[str], dict[str, list[float | None]]]:
-    """Shared latency bins over all runs, and each run's count per bin."""
+    """Shared latency bins over all runs, and each run's count per bin; the last bin takes the
+    slow tail (a cold first call would otherwise squash every other bar into one)."""
     values = {r.name: [row.latency_ms for row in r.rows] for r in runs}
-    top = max([v for vs in values.values() for v in vs] or [1.0])
-    step = max(math.ceil(top / bins), 1)
-    labels = [f"{i * step}–{(i + 1) * step} ms" for i in range(bins)]
+    p95 = percentile([v for vs in values.values() for v in vs], 95) or 1.0
+    step = max(math.ceil(p95 * 1.2 / (bins - 1)), 1)
+    labels = [f"{i * step}–{(i + 1) * step} ms" for i in range(bins - 1)] + [f"≥ {(bins - 1) * step} ms"]
     counts = {name: [float(sum(1 for v in vs if min(int(v // step), bins - 1) == i)) for i in range(bins)]
               for name, vs in values.items()}
     return labels, counts
@@ -188,7 +197,7 @@ def render_html(run: Run, naive: Run | None = None, comparison: Comparison | Non
     parts += [f"<figure><figcaption>{escape(t)}</figcaption>{svg}</figure>" for t, svg in charts(run, naive)]
     for s in sections(run, naive, comparison):
         parts.append(f"<h2>{escape(s.title)}</h2>" + (f"<p class='note'>{escape(s.note)}</p>" if s.note else ""))
-        parts.append(html_table(s.headers, [[c.lstrip("+") for c in row] for row in s.rows]) if s.rows else "")
+        parts.append(html_table(s.headers, s.rows) if s.rows else "")
     return "".join(parts) + "</body></html>"
 
 

@@ -32,6 +32,7 @@ class Document(_Frozen):
     body: str = Field(description="Markdown body after the front matter")
     path: str = Field(description="File name inside the corpus directory")
     sha256: str = Field(description="Hash of the whole file, for incremental indexing")
+    front_matter_lines: int = Field(default=0, description="Lines before the body, for error line numbers")
 
 
 class Passage(_Frozen):
