@@ -91,7 +91,7 @@ def _rationale(a: Assessment) -> str:
 def compose_scenario(assessments: Sequence[Assessment], rules: RuleBook, book: CitationBook) -> ScenarioDraft:
     """Verdict, one line per condition, cited remarks, then what other law still applies."""
     verdict = decide_verdict([a.status for a in assessments])
-    names = lambda status: ", ".join(a.condition.label.lower() for a in assessments if a.status == status)  # noqa: E731
+    names = lambda status: "; ".join(a.condition.label for a in assessments if a.status == status)  # noqa: E731
     head = rules.verdicts[verdict]
     lines = [with_marks(head.text.format(failed=names("not_met"), unclear=names("unclear")), book.cite_all(head.cites))]
     findings, other, notes = [], list(head.other_law), []

@@ -50,11 +50,12 @@ def classify(question: str, rules: RuleBook, *, follow_up: bool = False, has_fac
         return "out_of_scope"
     kinds = rules.questions.kinds
     decided = {a.condition.id for a in assess_conditions([question], rules) if a.status != "unclear"}
-    if kinds["scenario"].search(question) or ("conduct" in decided and len(decided) >= 2):
+    acts = rules.questions.actor_condition in decided
+    if kinds["scenario"].search(question) or (acts and len(decided) >= 2):
         return "scenario"
     if kinds["verdict_question"].search(question) and len(decided) >= 2:
         return "scenario"
-    if follow_up and re.search(r"\b(what if|suppose|instead|and if|now|only|but)\b", question, re.I):
+    if follow_up and kinds["follow_up"].search(question):
         return "scenario"
     for kind in ("definition", "interplay"):
         if kinds[kind].search(question):

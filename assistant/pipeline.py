@@ -85,9 +85,9 @@ class Assistant:
                 f"the question is {len(question)} characters long", f"shorten it to {MAX_QUESTION_CHARS} characters"
             )
         rules, given = self.rules, _facts(facts, self.rules)
-        turns = _user_turns(history)
+        turns = [strip_injection(t, rules) for t in _user_turns(history)]
         clean = strip_injection(question, rules)
-        follow_up = any(classify(strip_injection(t, rules), rules) == "scenario" for t in turns)
+        follow_up = any(classify(t, rules) == "scenario" for t in turns)
         kind = classify(clean, rules, follow_up=follow_up, has_facts=bool(given))
         topics = rules.questions.topic_labels(clean)
         retrieved = self.retriever.search(clean, definitions=kind == "definition", labels=topics) if clean else []
@@ -99,8 +99,7 @@ class Assistant:
         if kind == "scenario":
             pool |= {p.id: p for p in self.retriever.lookup(rules.labels())}
             book = CitationBook(pool)
-            history_turns = [strip_injection(t, rules) for t in turns]
-            draft = compose_scenario(assess_conditions([*history_turns, clean], rules, given), rules, book)
+            draft = compose_scenario(assess_conditions([*turns, clean], rules, given), rules, book)
             answer = Answer(
                 **base, answer=draft.text, verdict=draft.verdict, conditions=draft.findings,
                 citations=book.citations, clarifying_questions=draft.clarifying,

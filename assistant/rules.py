@@ -76,7 +76,8 @@ class QuestionRules(_Rule):
     off_topic: Patterns
     out_of_scope: Patterns
     injection: Patterns
-    kinds: dict[Literal["scenario", "verdict_question", "definition", "interplay"], Patterns]
+    actor_condition: str = Field(description="Condition whose being decided means someone acts")
+    kinds: dict[Literal["scenario", "follow_up", "verdict_question", "definition", "interplay"], Patterns]
     law_terms: Patterns
     topics: tuple[Topic, ...] = ()
 
