@@ -27,14 +27,16 @@ from langchain_core.vectorstores import VectorStore
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.backends import ChromaBackend, make_embeddings
+from assistant.backends import ChromaBackend, ensure_onnx_export, make_embeddings
 from assistant.chunking import CHUNKER_VERSION, chunk_corpus
 from assistant.config import Settings
 from assistant.corpus import corpus_version, load_documents
 from assistant.errors import IndexMissingError, IndexStaleError
 from assistant.types import Passage
+from assistant.vectors import ExactVectorStore
 
 _INGEST_HINT = "run `redlines ingest` (or `make run`) to build it"
+VECTORS = "vectors.npy"  # the build's vectors in passage order, for exact search in-process
 
 
 class Manifest(BaseModel):
@@ -183,7 +185,7 @@ def _why_rebuild(settings: Settings, old: Manifest | None, docs: dict[str, str],
         return f"embedding model changed ({old.model} -> {settings.embedding_model})"
     if old.chunker_version != CHUNKER_VERSION:
         return f"chunker changed (v{old.chunker_version} -> v{CHUNKER_VERSION})"
-    if old.collection not in names or not _build_dir(settings, old.build_id).exists():
+    if old.collection not in names or not (_build_dir(settings, old.build_id) / VECTORS).exists():
         return "previous build is incomplete or missing"
     if old.documents != docs:
         return "corpus changed"
@@ -203,6 +205,8 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     passages = chunk_corpus(docs)
     version = corpus_version(docs)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The query path embeds with the model's ONNX export (no torch): rebuild it when missing or stale.
+    exported = ensure_onnx_export(settings) if embeddings is None else ""
     backend = ChromaBackend(settings)
     old = read_manifest(settings)
     doc_hashes = {d.path: d.sha256 for d in docs}
@@ -210,7 +214,8 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     report = IngestReport(documents=len(docs), passages=len(passages), corpus_version=version)
     if not reason:
         _remove_stale_builds(settings, backend, old)  # leftovers of an interrupted ingest  # type: ignore[arg-type]
-        return report.model_copy(update={"reason": "index is up to date", "seconds": time.perf_counter() - start})
+        reason = _noting_export("index is up to date", exported)
+        return report.model_copy(update={"reason": reason, "seconds": time.perf_counter() - start})
 
     previous = _read_passages(_build_dir(settings, old.build_id)) if old and "incomplete" not in reason else {}
     build_id = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -219,12 +224,10 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     cached = _embedding_cache(settings, embeddings, progress)
     collection = f"{settings.collection_prefix}-{build_id}"
     store = backend.store(collection, cached)
-    store.add_texts(
-        [p.embedding_text() for p in passages],
-        metadatas=[{"label": p.label, "doc_id": p.doc_id, "authority": p.authority} for p in passages],
-        ids=[p.id for p in passages],
-    )
+    texts = [p.embedding_text() for p in passages]
+    store.add_texts(texts, metadatas=[chroma_metadata(p) for p in passages], ids=[p.id for p in passages])
     cached.save()
+    np.save(folder / VECTORS, np.asarray(cached.embed_documents(texts), dtype=np.float32))  # all cached now
     SparseIndex.build(passages).save(folder)
     (folder / "passages.json").write_text(
         json.dumps([p.model_dump() for p in passages], ensure_ascii=False), encoding="utf-8"
@@ -246,9 +249,18 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
         "changed": sum(1 for k in new.keys() & previous.keys() if new[k] != previous[k].model_copy(update={"order": new[k].order})),
         "embedded": cached.misses,
         "rebuilt": True,
-        "reason": reason,
+        "reason": _noting_export(reason, exported),
         "seconds": time.perf_counter() - start,
     })
+
+
+def chroma_metadata(passage: Passage) -> dict[str, str]:
+    """What the vector store keeps beside a passage's vector (filters use doc_id)."""
+    return {"label": passage.label, "doc_id": passage.doc_id, "authority": passage.authority}
+
+
+def _noting_export(reason: str, exported: str) -> str:
+    return f"{reason}; ONNX export of the model rebuilt ({exported})" if exported else reason
 
 
 def _remove_stale_builds(settings: Settings, backend: ChromaBackend, current: Manifest) -> None:
@@ -276,8 +288,19 @@ def open_index(settings: Settings, embeddings: Embeddings | None = None) -> Inde
         raise IndexMissingError(f"no index in {settings.data_dir}", _INGEST_HINT)
     check_fresh(settings, manifest)
     folder = _build_dir(settings, manifest.build_id)
-    backend = ChromaBackend(settings)
-    if manifest.collection not in backend.names() or not folder.exists():
+    if not (folder / VECTORS).exists():
         raise IndexMissingError(f"the index in {settings.data_dir} is incomplete", _INGEST_HINT)
-    store = backend.store(manifest.collection, embeddings or make_embeddings(settings))
-    return Index(manifest, _read_passages(folder), store, SparseIndex.load(folder))
+    passages = _read_passages(folder)
+    embeddings = embeddings or make_embeddings(settings)
+    if settings.chroma_url:  # the index lives in a Chroma server: search there
+        backend = ChromaBackend(settings)
+        if manifest.collection not in backend.names():
+            raise IndexMissingError(f"the index in {settings.chroma_url} is incomplete", _INGEST_HINT)
+        return Index(manifest, passages, backend.store(manifest.collection, embeddings), SparseIndex.load(folder))
+    # Embedded: exact search over the saved vectors; no chromadb import on the query path (cold start).
+    store = ExactVectorStore(
+        np.load(folder / VECTORS), list(passages), [p.embedding_text() for p in passages.values()],
+        [chroma_metadata(p) for p in passages.values()], embeddings,
+        fallback=lambda: ChromaBackend(settings).store(manifest.collection, embeddings),
+    )
+    return Index(manifest, passages, store, SparseIndex.load(folder))

@@ -1,0 +1,146 @@
+"""The shipped corpus: ingest, cold start, warm latency and recall@5, ours beside the plain LangChain
+baseline (assistant/naive.py with sentence-transformers embeddings, as a user would build it).
+
+Run as a script (`python eval/bench_corpus.py baseline-ask "question"`) it is the baseline's cold
+start: a new process that loads the model, opens its collection and answers one question.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from langchain_core.embeddings import Embeddings
+
+from assistant.config import PROJECT_DIR, Settings
+from assistant.labels import label_matches
+from assistant.types import Passage
+from bench_scale import timed
+
+COLD_QUESTION = "We crawl social media for faces to build a searchable face database; is that allowed?"
+GOLDEN = PROJECT_DIR / "eval" / "golden.yaml"
+MEASURE = Path(__file__).with_name("bench_measure.py")
+RETRIEVAL_SETS = {
+    "retrieval_queries": PROJECT_DIR / "tests" / "data" / "retrieval_queries.yaml",
+    "blind_retrieval": PROJECT_DIR / "eval" / "blind" / "retrieval.yaml",
+}
+
+
+class TimedEmbeddings(Embeddings):
+    """Counts the seconds spent inside the model, to tell embedding time from everything else."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner, self.seconds = inner, 0.0
+
+    def _timed(self, fn, arg):
+        start = time.perf_counter()
+        try:
+            return fn(arg)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._timed(self.inner.embed_documents, texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._timed(self.inner.embed_query, text)
+
+
+def golden_questions(limit: int | None = None) -> list[str]:
+    cases = yaml.safe_load(GOLDEN.read_text(encoding="utf-8"))["cases"]
+    return [c["question"] for c in cases][:limit]
+
+
+def retrieval_sets(limit: int | None = None) -> dict[str, list[tuple[str, list[str]]]]:
+    out = {}
+    for name, path in RETRIEVAL_SETS.items():
+        rows = yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]
+        out[name] = [(r["query"], r["expect"]) for r in rows][:limit]
+    return out
+
+
+def _plain(text: str) -> str:
+    """Lower case, Markdown marks and number markers dropped, whitespace collapsed."""
+    return " ".join(re.sub(r"[*_#>`]|^\(\w{1,4}\)\s*", " ", text.lower()).split())
+
+
+def recall_at_5(search, queries: Sequence[tuple[str, list[str]]], passages: Sequence[Passage]) -> float:
+    """Share of queries whose top 5 holds the start of an expected passage's text. One criterion for
+    both systems, since the baseline's chunks have no pinpoint labels."""
+    hits = 0
+    for query, expect in queries:
+        keys = [_plain(p.text)[:60] for p in passages if any(label_matches(e, p.label) for e in expect)]
+        found = [_plain(text) for text in search(query)]
+        hits += any(key in text for key in keys for text in found)
+    return round(hits / len(queries), 3)
+
+
+def cold_runs(command: Sequence[str], env: dict[str, str], runs: int) -> dict[str, Any]:
+    """Median wall seconds and peak RSS of `command` run `runs` times, each a new process."""
+    seconds, peak_kb = [], 0
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, str(MEASURE), *command], env=env, capture_output=True, text=True)
+        run = json.loads(done.stdout) if done.returncode == 0 else {"code": done.returncode}
+        if run["code"] != 0:
+            raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
+        seconds.append(run["seconds"])
+        peak_kb = max(peak_kb, run["peak_rss_kb"])
+    return {"median_s": round(statistics.median(seconds), 2), "min_s": round(min(seconds), 2),
+            "peak_rss_mb": round(peak_kb / 1024), "runs": runs}
+
+
+def cold_start(settings: Settings, runs: int, question: str) -> dict[str, Any]:
+    env = {**os.environ, "REDLINES_DATA_DIR": str(settings.data_dir), "REDLINES_CORPUS_DIR": str(settings.corpus_dir)}
+    ours = cold_runs([str(Path(sys.executable).with_name("redlines")), "ask", question], env, runs)
+    baseline = cold_runs([sys.executable, str(Path(__file__)), "baseline-ask", question], env, runs)
+    return {"question": question, "ours": ours, "baseline": baseline}
+
+
+def reingest_cli(settings: Settings) -> float:
+    """A no-change `redlines ingest` in a new process, imports included."""
+    env = {**os.environ, "REDLINES_DATA_DIR": str(settings.data_dir), "REDLINES_CORPUS_DIR": str(settings.corpus_dir)}
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).with_name("redlines")), "ingest", "--quiet"], check=True,
+                   capture_output=True, env=env)
+    return round(time.perf_counter() - start, 2)
+
+
+def warm(ask, search, questions: list[str]) -> dict[str, Any]:
+    """p50/p95 of answering and of searching each question in a warm process. A question whose
+    answer raises is timed up to the error and counted, with the first error kept."""
+    errors: list[str] = []
+
+    def answer(question: str) -> None:
+        try:
+            ask(question)
+        except Exception as exc:  # noqa: BLE001 - recorded in the result, never hidden
+            errors.append(f"{question!r}: {type(exc).__name__}: {exc}"[:300])
+
+    for q in questions[:10]:  # warm up: model, index, caches
+        answer(q)
+    errors.clear()
+    return {"ask_ms": timed(answer, questions), "search_ms": timed(search, questions), "questions": len(questions),
+            "errors": len(errors), "first_error": errors[0] if errors else None}
+
+
+def _baseline_ask(question: str) -> None:
+    from assistant.backends import make_reference_embeddings
+    from assistant.naive import NaiveRAG
+
+    settings = Settings()
+    NaiveRAG(settings, embeddings=make_reference_embeddings(settings)).ask(question)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["baseline-ask"] or len(sys.argv) != 3:
+        sys.exit("usage: bench_corpus.py baseline-ask QUESTION")
+    _baseline_ask(sys.argv[2])
