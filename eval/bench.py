@@ -15,7 +15,6 @@ import json
 import shutil
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from assistant.backends import export_dir, export_onnx, make_embeddings, make_reference_embeddings

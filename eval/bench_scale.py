@@ -23,13 +23,12 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.backends import ChromaBackend, OnnxEmbeddings
+from assistant.backends import ChromaBackend, OnnxEmbeddings, chroma_server
 from assistant.config import Settings
 from assistant.index import Index, Manifest, SparseIndex, chroma_metadata
 from assistant.retrieve import HybridRetriever
 from assistant.types import Passage
 from assistant.vectors import ExactVectorStore
-from bench_server import chroma_server
 
 WORDS = 110  # about 150 MiniLM tokens
 SEED = 9
