@@ -68,7 +68,7 @@ def _parse_facts(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise InputError(f"--fact {pair!r} is not condition=statement", "e.g. --fact source='CCTV footage'")
+            raise InputError(f"--fact {pair!r} is not slot=value", "e.g. --fact source=cctv (see `redlines ask --help`)")
         facts[key.strip()] = value.strip()
     return facts
 
@@ -120,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="a cited answer; a verdict for scenarios")
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--fact", action="append", metavar="CONDITION=STATEMENT",
-                   help="give a condition's facts directly (conduct, purpose, untargeted_scraping, source)")
+    p.add_argument("--fact", action="append", metavar="SLOT=VALUE",
+                   help="correct a fact the reader got wrong, e.g. --fact source=cctv; slots: actor, system, data, "
+                        "source, targeting, database, notes (an unknown slot or value lists the valid ones)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("config", help="print the resolved settings")

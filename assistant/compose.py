@@ -19,8 +19,9 @@ from assistant.chunking import normalise_text
 from assistant.guards import Assessment, decide_verdict
 from assistant.index import tokens
 from assistant.labels import instruments_named
+from assistant.notes import Note
 from assistant.rules import Quote, RuleBook
-from assistant.types import AUTHORITY_RANK, Citation, ConditionFinding, Kind, Passage, ScoredPassage, Verdict
+from assistant.types import AUTHORITY_RANK, Citation, ConditionFinding, Frame, FrameFact, Kind, Passage, ScoredPassage, Verdict
 
 _STOP = set(
     "a an the of to in on for and or is are be it this that what which who how does do did can may "
@@ -74,50 +75,76 @@ class ScenarioDraft:
     findings: list[ConditionFinding]
     verdict: Verdict
     clarifying: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
-def _facts_text(a: Assessment) -> str:
-    if a.given:
-        return f" Facts given: “{a.given}”."
-    return f" Facts: “{a.phrase}”." if a.phrase else ""
+def _evidence(facts: Sequence[FrameFact]) -> str:
+    words = [f"“{f.evidence}”" for f in facts if f.evidence]
+    given = [f.label for f in facts if f.origin == "given"]
+    out = f" From your words: {'; '.join(dict.fromkeys(words))}." if words else ""
+    return out + (f" As you set it: {'; '.join(given)}." if given else "")
 
 
 def _rationale(a: Assessment) -> str:
-    if a.status == "unclear":
-        return a.condition.unclear
-    return a.finding.rationale if a.finding else f"Taken as {a.status.replace('_', ' ')} from the facts given."
+    return a.finding.rationale if a.finding else a.condition.unclear
 
 
-def compose_scenario(assessments: Sequence[Assessment], rules: RuleBook, book: CitationBook) -> ScenarioDraft:
-    """Verdict, one line per condition, cited remarks, then what other law still applies."""
+def understood(frame: Frame, rules: RuleBook) -> str:
+    """'What I understood': every slot read or given, with the user's words; then what is unknown."""
+    known = frame.values()
+    parts = [
+        f"{rules.slot(f.slot).label.lower()}: {f.label}" + (f" (“{f.evidence}”)" if f.evidence else " (set by you)")
+        for f in frame.facts
+    ]
+    unknown = [s.label.lower() for s in rules.slots if s.id not in known and s.question]
+    text = "What I understood: " + ("; ".join(parts) if parts else "no facts yet") + "."
+    return text + (f" Not stated: {', '.join(unknown)}." if unknown else "")
+
+
+def _missing(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook) -> list[str]:
+    """Slots that would settle an unclear condition: the unknown ones its findings turn on, or the
+    slot of the finding that left it unclear."""
+    known = frame.values()
+    out: list[str] = []
+    for a in assessments:
+        if a.status != "unclear":
+            continue
+        slots = [s for f in rules.findings if f.condition == a.condition.id and f.status != "note" for s in f.when]
+        out += [s for s in slots if s not in known] or list(a.finding.when if a.finding else {})
+    return list(dict.fromkeys(s for s in out if rules.slot(s).question))
+
+
+def compose_scenario(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook, book: CitationBook) -> ScenarioDraft:
+    """Verdict, what was understood, one line per condition, cited remarks, other law, questions."""
     verdict = decide_verdict([a.status for a in assessments])
     names = lambda status: "; ".join(a.condition.label for a in assessments if a.status == status)  # noqa: E731
     head = rules.verdicts[verdict]
     lines = [with_marks(head.text.format(failed=names("not_met"), unclear=names("unclear")), book.cite_all(head.cites))]
+    lines.append(understood(frame, rules))
     findings, other, notes = [], list(head.other_law), []
     for a in assessments:
-        quotes = list(a.finding.cites) if a.finding else []
-        numbers = book.cite_all(quotes or [a.condition.basis])
-        rationale, facts = _rationale(a), _facts_text(a)
+        numbers = book.cite_all(list(a.finding.cites) if a.finding else [a.condition.basis])
+        rationale, facts = _rationale(a), _evidence(a.facts)
         findings.append(ConditionFinding(
-            id=a.condition.id, label=a.condition.label, status=a.status, rationale=rationale + facts,
-            citations=numbers,
+            id=a.condition.id, label=a.condition.label, status=a.status, rationale=rationale + facts, citations=numbers,
         ))
         status = {"met": "met", "not_met": "not met", "unclear": "unclear"}[a.status]
         lines.append(f"- {a.condition.label} — {status}: " + with_marks(rationale, numbers) + facts)
         if a.status == "not_met" and a.finding:
             other += a.finding.other_law
-        for note, phrase in a.notes:
+        for note in a.notes:
             notes.append(with_marks(note.rationale, book.cite_all(note.cites)))
             other += note.other_law
     lines += list(dict.fromkeys(notes))
     for key in dict.fromkeys(other):
         statement = rules.other_law[key]
         lines.append(with_marks(statement.text, book.cite_all(statement.cites)))
-    clarifying = [a.condition.question for a in assessments if a.status == "unclear"]
+    lines += [f"Your description points two ways on {c}; tell me which holds." for c in frame.contradictions]
+    missing = _missing(assessments, frame, rules)
+    clarifying = [rules.slot(s).question for s in missing]
     if clarifying:
         lines.append("To decide, I need to know: " + " ".join(clarifying))
-    return ScenarioDraft("\n".join(lines), findings, verdict, clarifying)
+    return ScenarioDraft("\n".join(lines), findings, verdict, clarifying, missing)
 
 
 # ---- definitions, facts, interplay -------------------------------------------------------------
@@ -191,7 +218,8 @@ def _pick(question: str, kind: Kind, retrieved: Sequence[ScoredPassage], max_pas
 
 
 def compose_extractive(
-    question: str, kind: Kind, retrieved: Sequence[ScoredPassage], book: CitationBook, max_passages: int = 3
+    question: str, kind: Kind, retrieved: Sequence[ScoredPassage], book: CitationBook, max_passages: int = 3,
+    skip: bool = False,
 ) -> str:
     """The best sentences of the best passages, each quoted verbatim with its label and marker.
 
@@ -199,7 +227,8 @@ def compose_extractive(
     shown with them, because neither reads correctly alone.
     """
     lines: list[str] = []
-    shown: set[str] = set()
+    # skip: passages already cited (by an answer note) are not quoted again
+    shown: set[str] = {c.passage_id for c in book.citations} if skip else set()
 
     def show(passage: Passage, sentences: Sequence[str]) -> None:
         if passage.id not in shown:
@@ -255,3 +284,24 @@ def _renumber(text: str, passages: Sequence[Passage], book: CitationBook) -> str
         return f"[{book.cite(passage, best)}]"
 
     return re.sub(r"\[(\d+)\]", swap, text)
+
+
+# ---- answer notes: the direct answer first, then the quotes that support it --------------------
+
+
+def compose_notes(notes: Sequence[Note], book: CitationBook) -> str:
+    """Each note's sentences with their markers, then every quote they rest on, primary law
+    before guidance before decisions before commentary. Sentences whose quotes are not in the
+    pool are dropped rather than left uncited."""
+    lines, quoted = [], []
+    for note in notes:
+        sentences = []
+        for sentence in note.answer:
+            numbers = book.cite_all(sentence.cites)
+            if len(numbers) == len(sentence.cites):
+                sentences.append(with_marks(sentence.text, numbers))
+        if sentences:
+            lines.append(" ".join(sentences))
+    for c in sorted(book.citations, key=lambda c: (AUTHORITY_RANK[book.retrieved[c.passage_id].authority], c.n)):
+        quoted.append(f"{c.label}: “{c.quote}” [{c.n}]")
+    return "\n".join(lines + quoted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,45 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class ReaderSettings(BaseModel):
+    """How the fact reader decides that a clause states a slot value (calibrated on the bank)."""
+
+    method: Literal["linear", "knn", "both"] = Field(
+        default="linear",
+        description="linear: a softmax head per slot on the frozen vectors; knn: nearest examples; both: they must agree",
+    )
+    overrule: float = Field(
+        default=0.25, ge=0.0, le=1.0,
+        description="Confidence lead by which one statement overrules a contradicting one on the same slot",
+    )
+    absent_weight: float = Field(default=0.3, gt=0.0, le=5.0, description="linear: weight of 'says nothing on this slot'")
+    mixtures: int = Field(default=1, ge=0, le=5, description="linear: mixed statements per example for training")
+    probability: float = Field(default=0.6, ge=0.0, le=1.0, description="linear: minimum probability of a value")
+    exclusion_probability: float = Field(
+        default=0.85, ge=0.0, le=1.0,
+        description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",
+    )
+    k: int = Field(default=3, ge=1, le=20, description="knn: nearest examples averaged per value")
+    threshold: float = Field(
+        default=0.55, ge=0.0, le=1.0, description="Minimum similarity for a value to be read; below it the slot stays unknown"
+    )
+    window: int = Field(default=8, ge=3, le=40, description="Words per span when a long clause is read in parts")
+    margin: float = Field(default=0.03, ge=0.0, le=1.0, description="Lead the best value needs over the runner-up")
+
+
+class NotesSettings(BaseModel):
+    """When a question is answered from an answer note."""
+
+    threshold: float = Field(default=0.78, ge=0.0, le=1.0, description="Similarity to a note's nearest question")
+    margin: float = Field(default=0.02, ge=0.0, le=1.0, description="Lead over the next note")
+
+
+class RouteSettings(BaseModel):
+    """When a question counts as describing a practice (a scenario)."""
+
+    sure: float = Field(default=0.8, ge=0.0, le=1.0, description="Router confidence that overrides two facts read")
+
+
 class Settings(BaseSettings):
     """Everything configurable. Environment: REDLINES_DATA_DIR, REDLINES_RETRIEVAL__K, ..."""
 
@@ -34,6 +74,22 @@ class Settings(BaseSettings):
     rules_file: Path = Field(
         default=PROJECT_DIR / "assistant" / "rules" / "art_5_1_e.yaml",
         description="Rule file with the conditions, cues and exclusions of the prohibition",
+    )
+    examples_file: Path = Field(
+        default=PROJECT_DIR / "assistant" / "rules" / "examples.yaml",
+        description="Example bank of the fact reader: statements per slot value",
+    )
+    kinds_file: Path = Field(
+        default=PROJECT_DIR / "assistant" / "rules" / "kinds.yaml",
+        description="Routing bank: example questions per kind",
+    )
+    notes_file: Path = Field(
+        default=PROJECT_DIR / "assistant" / "rules" / "notes.yaml",
+        description="Answer notes: short answers in our words, each sentence tied to verbatim quotes",
+    )
+    passage_questions_file: Path = Field(
+        default=PROJECT_DIR / "assistant" / "rules" / "passage_questions.yaml",
+        description="Questions each key passage answers, matched beside the passages at retrieval",
     )
     embedding_model: str = Field(
         default=BUNDLED_MODEL,
@@ -48,6 +104,9 @@ class Settings(BaseSettings):
         "langchain.chat_models.init_chat_model; unset = offline extractive composer",
     )
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    reader: ReaderSettings = Field(default_factory=ReaderSettings)
+    route: RouteSettings = Field(default_factory=RouteSettings)
+    notes: NotesSettings = Field(default_factory=NotesSettings)
 
     @field_validator("chroma_url")
     @classmethod
@@ -58,7 +117,7 @@ class Settings(BaseSettings):
             raise ValueError(f"REDLINES_CHROMA_URL must look like http://host:port, got {value!r}")
         return value.rstrip("/")
 
-    @field_validator("corpus_dir", "rules_file")
+    @field_validator("corpus_dir", "rules_file", "examples_file", "kinds_file", "notes_file", "passage_questions_file")
     @classmethod
     def _check_exists(cls, value: Path) -> Path:
         if not value.exists():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -51,8 +52,10 @@ class Expect(_Strict):
     )
     absent: list[str] | None = Field(default=None, description="None of these phrases appears")
     abstain: bool | None = Field(default=None, description="Whether the answer must abstain")
+    frame: dict[str, str] | None = Field(default=None, description="Slot id -> value the reader must find ('unknown' = none)")
+    lead: list[str] | None = Field(default=None, description="One of these phrases in the first sentence (the direct answer)")
 
-    _listify = field_validator("verdict", "verdict_not", mode="before")(_as_list)
+    _listify = field_validator("verdict", "verdict_not", "lead", mode="before")(_as_list)
 
     @field_validator("mentions_any", mode="before")
     @classmethod
@@ -78,7 +81,7 @@ class Case(_Strict):
     question: str = Field(description="The question as a user would ask it")
     expect: Expect = Field(default_factory=Expect)
     history: list[str] = Field(default_factory=list, description="Earlier user questions, oldest first")
-    facts: dict[str, str] = Field(default_factory=dict, description="Condition id -> fact statement")
+    facts: dict[str, str] = Field(default_factory=dict, description="Slot id -> value set by the user")
 
 
 class Suite(_Strict):
@@ -143,6 +146,30 @@ def _check_conditions(want: dict[str, str], a: Answer) -> list[str]:
     return [f"conditions: {cid} expected {s}, got {got.get(cid)}" for cid, s in want.items() if got.get(cid) != s]
 
 
+def frame_of(a: Answer) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in a.facts:
+        out.setdefault(f.slot, set()).add(f.value)
+    return out
+
+
+def _check_frame(want: dict[str, str], a: Answer) -> list[str]:
+    got = frame_of(a)
+    return [
+        f"frame: {slot} expected {value}, got {'/'.join(sorted(got.get(slot, {'unknown'})))}"
+        for slot, value in want.items() if value not in got.get(slot, {"unknown"})
+    ]
+
+
+def first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)[0]
+
+
+def _check_lead(want: list[str], a: Answer) -> list[str]:
+    lead = norm(first_sentence(a.answer))
+    return [] if any(norm(w) in lead for w in want) else [f"lead: none of {want} in the first sentence {lead[:80]!r}"]
+
+
 def _labels(a: Answer) -> list[str]:
     return list(dict.fromkeys(c.label for c in a.citations))
 
@@ -178,6 +205,7 @@ CHECKS: dict[str, Callable[[Any, Answer], list[str]]] = {
     "verdict": _check_verdict, "verdict_not": _check_verdict_not, "conditions": _check_conditions,
     "cites": _check_cites, "cites_any": _check_cites_any, "mentions": _check_mentions,
     "mentions_any": _check_mentions_any, "absent": _check_absent, "abstain": _check_abstain,
+    "frame": _check_frame, "lead": _check_lead,
 }
 assert set(CHECKS) == set(Expect.model_fields), "every expect key needs a check"
 
@@ -216,6 +244,7 @@ class CaseResult(BaseModel):
     verdict: Verdict | None = None
     abstained: bool = False
     conditions: dict[str, Status] = Field(default_factory=dict)
+    facts: dict[str, list[str]] = Field(default_factory=dict, description="Slot -> values the reader found or was given")
     citations: list[str] = Field(default_factory=list, description="Citation labels in marker order")
     quotes_verified: list[bool] = Field(default_factory=list, description="Per citation: quote found in its passage")
     retrieved: list[str] | None = Field(default=None, description=f"Top-{RECALL_K} labels of a separate search")
@@ -251,6 +280,7 @@ def run_case(
     return CaseResult(
         **base, passed=not reasons, reasons=reasons, answer=answer.answer, verdict=answer.verdict,
         abstained=answer.abstained, conditions={c.id: c.status for c in answer.conditions},
+        facts={k: sorted(v) for k, v in frame_of(answer).items()},
         citations=[c.label for c in answer.citations],
         quotes_verified=[quote_verified(c.quote, (passages or {}).get(c.passage_id)) for c in answer.citations],
         retrieved=retrieved, latency_ms=latency,
@@ -281,6 +311,11 @@ class Metrics(BaseModel):
     abstention_recall: Ratio = Field(description="Over cases with an abstain expectation")
     retrieval_recall_at_5: Ratio = Field(description="Expected label groups found in the top-5 of search")
     quote_verification: Ratio = Field(description="Citations whose quote is verbatim in the cited passage")
+    critical_errors: Ratio = Field(default_factory=Ratio, description="Opposite decided verdicts, over decided expectations")
+    insufficient_share: Ratio = Field(default_factory=Ratio, description="insufficient_facts answers, over verdict cases")
+    direct_answer: Ratio = Field(default_factory=Ratio, description="First sentence holds the expected lead")
+    slot_accuracy: dict[str, Ratio] = Field(default_factory=dict, description="Expected frame values found, per slot")
+    slot_precision: dict[str, Ratio] = Field(default_factory=dict, description="Same, over slots the reader filled")
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
 
@@ -368,6 +403,41 @@ def quote_verification(case: Case, row: CaseResult) -> Score | None:
     return (sum(row.quotes_verified), len(row.quotes_verified)) if row.quotes_verified else None
 
 
+DECIDED = {"prohibited", "not_prohibited"}
+
+
+def critical_error(case: Case, row: CaseResult) -> Score | None:
+    """The opposite decided verdict: prohibited where the law gives not_prohibited, or the reverse."""
+    want = set(case.expect.verdict or [])
+    if not want or not want <= DECIDED or len(want) > 1:
+        return None
+    return int(row.verdict in DECIDED - want), 1
+
+
+def insufficient_share(case: Case, row: CaseResult) -> Score | None:
+    return None if case.expect.verdict is None else (int(row.verdict == "insufficient_facts"), 1)
+
+
+def direct_answer(case: Case, row: CaseResult) -> Score | None:
+    if not case.expect.lead:
+        return None
+    lead = norm(first_sentence(row.answer))
+    return int(any(norm(w) in lead for w in case.expect.lead)), 1
+
+
+def slot_accuracy(pairs: Sequence[tuple[Case, CaseResult]], confident_only: bool = False) -> dict[str, Ratio]:
+    """Per slot: expected values found. With confident_only, only over slots the reader filled."""
+    out: dict[str, Ratio] = {}
+    for case, row in pairs:
+        for slot, value in (case.expect.frame or {}).items():
+            got = row.facts.get(slot, ["unknown"])
+            if confident_only and got == ["unknown"]:
+                continue
+            r = out.get(slot, Ratio())
+            out[slot] = Ratio(hits=r.hits + (value in got), total=r.total + 1)
+    return dict(sorted(out.items()))
+
+
 def total(metric: Callable[[Case, CaseResult], Score | None], pairs: Iterable[tuple[Case, CaseResult]]) -> Ratio:
     scores = [s for c, r in pairs if (s := metric(c, r)) is not None]
     return Ratio(hits=sum(h for h, _ in scores), total=sum(t for _, t in scores))
@@ -416,6 +486,11 @@ def compute_metrics(cases: Sequence[Case], rows: Sequence[CaseResult]) -> Metric
         abstention_recall=total(abstention_recall, pairs),
         retrieval_recall_at_5=total(retrieval_recall, pairs),
         quote_verification=total(quote_verification, pairs),
+        critical_errors=total(critical_error, pairs),
+        insufficient_share=total(insufficient_share, pairs),
+        direct_answer=total(direct_answer, pairs),
+        slot_accuracy=slot_accuracy(pairs),
+        slot_precision=slot_accuracy(pairs, confident_only=True),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
     )
@@ -427,8 +502,9 @@ def flat_metrics(metrics: Metrics) -> dict[str, Ratio | float | None]:
     for name, value in metrics:
         if name == "per_kind":
             flat |= {f"kind.{k}": r for k, r in value.items()}
-        elif name == "condition_accuracy":
-            flat |= {f"condition.{k}": r for k, r in value.items()}
+        elif name in ("condition_accuracy", "slot_accuracy", "slot_precision"):
+            prefix = {"condition_accuracy": "condition", "slot_accuracy": "slot", "slot_precision": "slot_confident"}[name]
+            flat |= {f"{prefix}.{k}": r for k, r in value.items()}
         elif name != "verdict_confusion":
             flat[name] = value
     return flat

@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.chunking import normalise_text
-from assistant.labels import references_in
 from assistant.rules import ConditionRule, FindingRule, RuleBook
-from assistant.types import Answer, Fact, Kind, Passage, ScoredPassage, Status, Verdict
+from assistant.types import Answer, Frame, FrameFact, Kind, Passage, ScoredPassage, Status, Verdict
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -30,89 +29,31 @@ def strip_injection(question: str, rules: RuleBook) -> str:
     return " ".join(s for s in sentences if not rules.questions.injection.search(s))
 
 
-def in_scope(question: str, rules: RuleBook) -> bool:
-    """True when the question touches this prohibition's vocabulary or names a reference; an
-    out-of-scope topic always wins, an off-topic word unless a core term is also there."""
-    q = rules.questions
-    if q.out_of_scope.search(question) or (q.off_topic.search(question) and not q.core_terms.search(question)):
-        return False
-    return bool(q.scope_terms.search(question) or references_in(question))
-
-
-def classify(question: str, rules: RuleBook, *, follow_up: bool = False, has_facts: bool = False) -> Kind:
-    """definition | fact | interplay | scenario | out_of_scope, from the rule file's cues.
-
-    A question that describes a practice (an actor doing something, plus facts on another
-    condition) is a scenario however it is phrased."""
-    if has_facts:
-        return "scenario"
-    if not in_scope(question, rules) and not follow_up:
-        return "out_of_scope"
-    kinds = rules.questions.kinds
-    decided = {a.condition.id for a in assess_conditions([question], rules) if a.status != "unclear"}
-    acts = rules.questions.actor_condition in decided
-    if kinds["scenario"].search(question) or (acts and len(decided) >= 2):
-        return "scenario"
-    if kinds["verdict_question"].search(question) and len(decided) >= 2:
-        return "scenario"
-    if follow_up and kinds["follow_up"].search(question):
-        return "scenario"
-    for kind in ("definition", "interplay"):
-        if kinds[kind].search(question):
-            return kind  # type: ignore[return-value]
-    return "fact"
-
-
 @dataclass(frozen=True)
 class Assessment:
-    """How one condition was decided: by which finding, on which words."""
+    """How one condition was decided: by which finding, on which of the user's facts."""
 
     condition: ConditionRule
     status: Status
     finding: FindingRule | None = None
-    phrase: str = ""
-    given: str = ""  # the statement, when the fact was passed in directly
-    notes: tuple[tuple[FindingRule, str], ...] = field(default=())
+    facts: tuple[FrameFact, ...] = ()  # the frame facts the finding rests on
+    notes: tuple[FindingRule, ...] = field(default=())
 
 
-def _decisive(text: str, findings: Sequence[FindingRule]) -> tuple[FindingRule, str] | None:
-    best: tuple[FindingRule, str] | None = None
-    for finding in findings:
-        if finding.status == "note" or (best and finding.priority <= best[0].priority):
-            continue
-        if (phrase := finding.cues.search(text)) is not None:
-            best = (finding, phrase)
-    return best
-
-
-def _first_match(finding: FindingRule, texts: Sequence[str]) -> str | None:
-    return next((phrase for t in texts if (phrase := finding.cues.search(t)) is not None), None)
-
-
-def assess_conditions(
-    turns: Sequence[str], rules: RuleBook, facts: Mapping[str, Fact] | None = None
-) -> list[Assessment]:
-    """Assess every condition. Later turns override earlier ones (what-if follow-ups); a fact
-    passed directly overrides both. Notes (no status change) accumulate over all turns."""
-    facts = facts or {}
-    texts = [fold(t) for t in turns]
+def assess_conditions(frame: Frame, rules: RuleBook) -> list[Assessment]:
+    """Derive every condition from the fact frame: the highest-priority finding whose slot values
+    hold decides; notes (no status change) are collected beside it."""
+    values = frame.values()
     out = []
     for condition in rules.conditions:
-        findings = [f for f in rules.findings if f.condition == condition.id]
-        notes = tuple((f, p) for f in findings if f.status == "note" and (p := _first_match(f, texts)))
-        result = Assessment(condition, "unclear", notes=notes)
-        for text in texts:
-            if hit := _decisive(text, findings):
-                result = Assessment(condition, hit[0].status, hit[0], hit[1], notes=notes)  # type: ignore[arg-type]
-        if (fact := facts.get(condition.id)) is not None:
-            hit = _decisive(fold(fact.statement), findings)
-            status = fact.status or (hit[0].status if hit else "unclear")
-            matching = hit if hit and hit[0].status == status else None
-            result = Assessment(
-                condition, status, matching[0] if matching else None,  # type: ignore[arg-type]
-                matching[1] if matching else "", fact.statement, notes,
-            )
-        out.append(result)
+        findings = [f for f in rules.findings if f.condition == condition.id and f.holds(values)]
+        notes = tuple(f for f in findings if f.status == "note")
+        decisive = max((f for f in findings if f.status != "note"), key=lambda f: f.priority, default=None)
+        if decisive is None:
+            out.append(Assessment(condition, "unclear", notes=notes))
+            continue
+        facts = tuple(f for f in frame.facts if f.slot in decisive.when)
+        out.append(Assessment(condition, decisive.status, decisive, facts, notes))  # type: ignore[arg-type]
     return out
 
 

@@ -8,20 +8,24 @@ from functools import cached_property, lru_cache
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
-from assistant.backends import make_chat_model
-from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_scenario
+from assistant.backends import make_chat_model, make_embeddings
+from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_notes, compose_scenario
 from assistant.config import Settings
 from assistant.errors import GuardError, InputError
-from assistant.guards import assess_conditions, check_answer, classify, should_abstain, strip_injection
+from assistant.guards import assess_conditions, check_answer, should_abstain, strip_injection
+from assistant.labels import instruments_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever
-from assistant.rules import RuleBook, load_rules
-from assistant.types import Answer, Fact, Passage
+from assistant.notes import NoteBook, load_notes
+from assistant.read import Reader, load_examples, parse_given
+from assistant.route import KINDS, Route, Router, describes_practice
+from assistant.rules import load_rules
+from assistant.semantic import Encoder
+from assistant.types import Answer, Kind, Passage
 
 MAX_QUESTION_CHARS = 2000
 
 History = Sequence[str | Mapping[str, str]]
-Facts = Mapping[str, Fact | str | Mapping[str, str]]
 
 
 def _user_turns(history: History | None) -> list[str]:
@@ -33,16 +37,6 @@ def _user_turns(history: History | None) -> list[str]:
         elif turn.get("role", "user") == "user" and turn.get("content"):
             turns.append(turn["content"])
     return turns
-
-
-def _facts(facts: Facts | None, rules: RuleBook) -> dict[str, Fact]:
-    known = {c.id for c in rules.conditions}
-    out = {}
-    for key, value in (facts or {}).items():
-        if key not in known:
-            raise InputError(f"unknown condition {key!r} in facts", f"use one of: {', '.join(sorted(known))}")
-        out[key] = value if isinstance(value, Fact) else Fact(statement=value) if isinstance(value, str) else Fact(**value)
-    return out
 
 
 class Assistant:
@@ -64,8 +58,32 @@ class Assistant:
         return load_rules(self.settings.rules_file)
 
     @cached_property
+    def embeddings(self) -> Embeddings:
+        """One model, loaded once, for retrieval and the fact reader."""
+        return self._embeddings or make_embeddings(self.settings)
+
+    @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(index=open_index(self.settings, self._embeddings), settings=self.settings.retrieval)
+        return HybridRetriever(index=open_index(self.settings, self.embeddings), settings=self.settings.retrieval)
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        return Encoder(self.embeddings)
+
+    @cached_property
+    def router(self) -> Router:
+        return Router(self.settings.kinds_file, self.encoder, cache_dir=self.settings.data_dir)
+
+    @cached_property
+    def notebook(self) -> NoteBook:
+        cfg = self.settings.notes
+        notes = load_notes(self.settings.notes_file)
+        return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.data_dir)
+
+    @cached_property
+    def reader(self) -> Reader:
+        bank = load_examples(self.settings.examples_file, self.rules)
+        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.data_dir)
 
     @cached_property
     def composer(self) -> ChatComposer | None:
@@ -76,44 +94,105 @@ class Assistant:
     def corpus_version(self) -> str:
         return self.retriever.index.manifest.corpus_version
 
-    def ask(self, question: str, *, history: History | None = None, facts: Facts | None = None) -> Answer:
-        """Answer one question; `history` holds earlier turns, `facts` condition facts given directly."""
+    def ask(self, question: str, *, history: History | None = None, facts: Mapping[str, str] | None = None) -> Answer:
+        """Answer one question; `history` holds earlier user turns, `facts` slot values set by the
+        user (`{"source": "cctv"}`), which override what is read from the words."""
         if not isinstance(question, str) or not question.strip():
             raise InputError("the question is empty", "type a question about Article 5(1)(e) AI Act")
         if len(question) > MAX_QUESTION_CHARS:
             raise InputError(
                 f"the question is {len(question)} characters long", f"shorten it to {MAX_QUESTION_CHARS} characters"
             )
-        rules, given = self.rules, _facts(facts, self.rules)
+        rules, given = self.rules, parse_given(facts, self.rules)
         turns = [strip_injection(t, rules) for t in _user_turns(history)]
         clean = strip_injection(question, rules)
-        follow_up = any(classify(t, rules) == "scenario" for t in turns)
-        kind = classify(clean, rules, follow_up=follow_up, has_facts=bool(given))
+        notes = [m.note for m in self.notebook.match(clean)] if not given else []
+        kind, route = self._kind(clean, turns, bool(given), answered=bool(notes))
+        base = {"question": question, "kind": kind, "notice": rules.notice, "corpus_version": self.corpus_version}
+        if route.language != "en" and not given:
+            return self._not_english(clean, base)
+        pointer = self._other_practice(route, clean) if kind != "scenario" else None
         topics = rules.questions.topic_labels(clean)
         retrieved = self.retriever.search(clean, definitions=kind == "definition", labels=topics) if clean else []
-        base = {"question": question, "kind": kind, "notice": rules.notice, "corpus_version": self.corpus_version}
-        if should_abstain(kind, retrieved, self.settings.retrieval.relevance_floor):
+        if not notes and should_abstain(kind, retrieved, self.settings.retrieval.relevance_floor):
             return Answer(**{**base, "kind": "out_of_scope"}, answer=self._abstention(), abstained=True)
 
         pool: dict[str, Passage] = {sp.passage.id: sp.passage for sp in retrieved}
         if kind == "scenario":
             pool |= {p.id: p for p in self.retriever.lookup(rules.labels())}
             book = CitationBook(pool)
-            draft = compose_scenario(assess_conditions([*turns, clean], rules, given), rules, book)
+            frame = self.reader.read([*turns, clean], given)
+            draft = compose_scenario(assess_conditions(frame, rules), frame, rules, book)
             answer = Answer(
                 **base, answer=draft.text, verdict=draft.verdict, conditions=draft.findings,
-                citations=book.citations, clarifying_questions=draft.clarifying,
+                citations=book.citations, clarifying_questions=draft.clarifying, missing=draft.missing,
+                facts=list(frame.facts), contradictions=list(frame.contradictions),
             )
             return self._guarded(answer, pool)
         pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
-        if self.composer is not None:
-            book = CitationBook(pool)
+        pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
+        if pointer:
+            pool[pointer.id] = pointer
+        book = CitationBook(pool)
+        head = [self._pointer_sentence(pointer, book)] if pointer else []
+        if notes:  # the direct answer, its quotes, then what the search found beside them
+            text = compose_notes(notes, book)
+            if extra := compose_extractive(clean, kind, retrieved, book, max_passages=2, skip=True):
+                text += "\n" + extra
+        elif self.composer is not None and not pointer:
             answer = Answer(**base, answer=self.composer.compose(clean, retrieved, book), citations=book.citations)
             if not check_answer(answer, pool, rules):
                 return answer
-        book = CitationBook(pool)  # extractive: the default, and the fallback when a model fails a guard
-        text = compose_extractive(clean, kind, retrieved, book)
-        return self._guarded(Answer(**base, answer=text, citations=book.citations), pool)
+            book = CitationBook(pool)  # the model failed a guard: the extractive answer instead
+            text = compose_extractive(clean, kind, retrieved, book)
+        else:
+            text = compose_extractive(clean, kind, retrieved, book)
+        return self._guarded(Answer(**base, answer="\n".join([*head, text]), citations=book.citations), pool)
+
+    def _kind(self, clean: str, turns: Sequence[str], given: bool, answered: bool) -> tuple[Kind, Route]:
+        """The question's kind: the router's, unless the reader finds a practice described;
+        named provisions and instruments and a matching answer note keep a question in, named
+        foreign regimes send it out."""
+        route = self.router.route(clean)
+        if given:
+            return "scenario", route
+        if self.rules.questions.other_regimes.search(clean):
+            return "out_of_scope", route
+        sure = self.settings.route.sure
+        follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
+        if describes_practice(route, self.reader.count(clean), follow_up, sure):
+            return "scenario", route
+        named = bool(references_in(clean) or instruments_named(clean)) or answered
+        if route.kind == "out_of_scope" and route.confidence >= sure and not named:
+            return "out_of_scope", route
+        if route.kind in ("definition", "interplay") or (route.kind == "fact" and not named):
+            return route.kind, route  # type: ignore[return-value]
+        return ("interplay" if {"GDPR", "LED"} & set(instruments_named(clean)) else "fact"), route
+
+    def _not_english(self, clean: str, base: dict) -> Answer:
+        """Only English is read: say so, pointing to a provision the question names, if any."""
+        named = self.retriever.lookup(references_in(clean))[:1]
+        book = CitationBook({p.id: p for p in named})
+        text = "I can only read and answer questions in English; please ask again in English."
+        if named:
+            text += f" The provision you name is {named[0].label}: “{named[0].text}” [{book.cite(named[0], named[0].text)}]"
+        answer = Answer(**{**base, "kind": "out_of_scope"}, answer=text, citations=book.citations, abstained=not named)
+        return self._guarded(answer, {p.id: p for p in named})
+
+    def _other_practice(self, route: Route, clean: str) -> Passage | None:
+        """The point of Article 5 a question is about, when it is surely another point than (e)."""
+        if route.kind != "other_practice" or route.confidence < self.settings.route.sure:
+            return None
+        if {"GDPR", "LED"} & set(instruments_named(clean)):
+            return None
+        return next(iter(self.retriever.lookup([f"AI Act Art. {route.point}"])), None)
+
+    @staticmethod
+    def _pointer_sentence(pointer: Passage, book: CitationBook) -> str:
+        n = book.cite(pointer, pointer.text)
+        point = pointer.label.removeprefix("AI Act Art. ")
+        return (f"This concerns Article {point} of the AI Act, not Article 5(1)(e), the point I cover; "
+                f"I quote what the sources say without analysing it further [{n}].")
 
     def _guarded(self, answer: Answer, pool: Mapping[str, Passage]) -> Answer:
         if violations := check_answer(answer, pool, self.rules):
@@ -137,7 +216,8 @@ def _assistant_for(settings_json: str) -> Assistant:
 
 
 def ask(
-    question: str, *, history: History | None = None, facts: Facts | None = None, settings: Settings | None = None
+    question: str, *, history: History | None = None, facts: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
 ) -> Answer:
     """Answer a question about Article 5(1)(e) AI Act with pinpoint citations."""
     return _assistant_for((settings or Settings()).model_dump_json()).ask(question, history=history, facts=facts)

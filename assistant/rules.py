@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Collection, Mapping
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import RulesError
+
+UNKNOWN = "unknown"
 
 
 class _Rule(BaseModel):
@@ -42,12 +45,13 @@ class Patterns(_Rule):
                 raise RulesError(f"bad cue pattern {p!r}: {exc}", "fix the regular expression in the rule file")
         return out
 
+    def find(self, text: str) -> re.Match[str] | None:
+        """The first match, or None."""
+        return next((m for pattern in self.compiled if (m := pattern.search(text))), None)
+
     def search(self, text: str) -> str | None:
         """The first matching phrase, or None."""
-        for pattern in self.compiled:
-            if m := pattern.search(text):
-                return m.group(0)
-        return None
+        return m.group(0) if (m := self.find(text)) else None
 
 
 def _patterns(values: list[str]) -> Patterns:
@@ -71,13 +75,8 @@ class Topic(_Rule):
 
 
 class QuestionRules(_Rule):
-    core_terms: Patterns
-    scope_terms: Patterns
-    off_topic: Patterns
-    out_of_scope: Patterns
+    other_regimes: Patterns
     injection: Patterns
-    actor_condition: str = Field(description="Condition whose being decided means someone acts")
-    kinds: dict[Literal["scenario", "follow_up", "verdict_question", "definition", "interplay"], Patterns]
     law_terms: Patterns
     topics: tuple[Topic, ...] = ()
 
@@ -88,9 +87,8 @@ class QuestionRules(_Rule):
     @classmethod
     def _wrap(cls, data: dict) -> dict:
         data = dict(data)
-        for key in ("core_terms", "scope_terms", "off_topic", "out_of_scope", "injection", "law_terms"):
+        for key in ("other_regimes", "injection", "law_terms"):
             data[key] = _patterns(data.get(key, []))
-        data["kinds"] = {k: _patterns(v) for k, v in data.get("kinds", {}).items()}
         return data
 
 
@@ -102,22 +100,62 @@ class ConditionRule(_Rule):
     question: str = Field(description="Clarifying question to ask when it is unclear")
 
 
-class FindingRule(_Rule):
-    """A cue, exclusion, trap or note: if a cue matches, the condition gets this status."""
+class SlotValue(_Rule):
+    """One value a fact slot can take."""
 
     id: str
-    condition: str
-    status: Literal["met", "not_met", "note"]
-    priority: int = Field(ge=1, le=9)
-    cues: Patterns
-    rationale: str
-    cites: tuple[Quote, ...] = ()
-    other_law: tuple[str, ...] = ()
+    label: str = Field(description="How the value reads to a user, e.g. 'CCTV or surveillance footage'")
+    negated: str | None = Field(default=None, description="What a negated mention of this value means")
+    anchors: Patterns = Field(default_factory=Patterns, description="Phrases that state this value outright")
 
     @model_validator(mode="before")
     @classmethod
     def _wrap(cls, data: dict) -> dict:
-        return {**data, "cues": _patterns(data.get("cues", []))}
+        return {**data, "anchors": _patterns(data.get("anchors", []))}
+
+
+class Slot(_Rule):
+    """A fact the law turns on, with a closed set of values (plus `unknown`)."""
+
+    id: str
+    label: str
+    question: str = Field(description="Clarifying question when the slot matters and is unknown")
+    on_conflict: Literal["precedence", "contradiction"] = Field(
+        description="Two clauses with different values: keep the one listed first, or leave unknown"
+    )
+    multiple: bool = Field(default=False, description="Several values may hold at once (remarks raised)")
+    values: tuple[SlotValue, ...]
+
+    def value(self, value_id: str) -> SlotValue:
+        return next(v for v in self.values if v.id == value_id)
+
+    def ids(self) -> list[str]:
+        return [v.id for v in self.values]
+
+    @model_validator(mode="after")
+    def _check_values(self) -> Slot:
+        ids = set(self.ids())
+        refs = [v.negated for v in self.values if v.negated]
+        if bad := [r for r in refs if r not in ids]:
+            raise ValueError(f"slot {self.id!r} refers to unknown values {bad}")
+        return self
+
+
+class FindingRule(_Rule):
+    """A finding sets one condition when every slot in `when` holds one of the listed values."""
+
+    id: str
+    condition: str
+    status: Literal["met", "not_met", "unclear", "note"]
+    priority: int = Field(ge=1, le=9)
+    when: dict[str, tuple[str, ...]] = Field(description="Slot id -> values (`unknown` included)")
+    rationale: str
+    cites: tuple[Quote, ...] = ()
+    other_law: tuple[str, ...] = ()
+
+    def holds(self, frame: Mapping[str, Collection[str]]) -> bool:
+        """True when every slot in `when` holds one of the listed values (a slot not read is `unknown`)."""
+        return all(set(frame.get(slot) or {UNKNOWN}) & set(values) for slot, values in self.when.items())
 
 
 class Statement(_Rule):
@@ -136,6 +174,7 @@ class RuleBook(_Rule):
     notice: str
     questions: QuestionRules
     conditions: tuple[ConditionRule, ...]
+    slots: tuple[Slot, ...]
     findings: tuple[FindingRule, ...]
     verdicts: dict[Literal["prohibited", "not_prohibited", "insufficient_facts"], Statement]
     other_law: dict[str, Statement]
@@ -149,15 +188,22 @@ class RuleBook(_Rule):
     @model_validator(mode="after")
     def _check_references(self) -> RuleBook:
         ids = {c.id for c in self.conditions}
+        slots = {s.id: {*s.ids(), UNKNOWN} for s in self.slots}
         for f in self.findings:
             if f.condition not in ids:
                 raise ValueError(f"finding {f.id!r} names unknown condition {f.condition!r}")
+            for slot, values in f.when.items():
+                if slot not in slots or set(values) - slots[slot]:
+                    raise ValueError(f"finding {f.id!r}: unknown slot or value in when: {slot}: {list(values)}")
         for name in [x for f in self.findings for x in f.other_law] + [
             x for v in self.verdicts.values() for x in v.other_law
         ]:
             if name not in self.other_law:
                 raise ValueError(f"unknown other_law entry {name!r}")
         return self
+
+    def slot(self, slot_id: str) -> Slot:
+        return next(s for s in self.slots if s.id == slot_id)
 
     def quotes(self) -> list[Quote]:
         """Every quote the rule file relies on (tests check each against the corpus)."""
@@ -178,9 +224,7 @@ def load_rules(path: Path) -> RuleBook:
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the rule file; see the comments at its top") from exc
     topics = [p for t in book.questions.topics for p in (t.cues, t.unless)]
-    for patterns in [f.cues for f in book.findings] + list(book.questions.kinds.values()) + topics + [
-        book.questions.core_terms, book.questions.scope_terms, book.questions.off_topic, book.questions.out_of_scope, book.questions.injection,
-        book.questions.law_terms, *book.contradictions.values(),
-    ]:
+    anchors = [v.anchors for s in book.slots for v in s.values]
+    for patterns in anchors + topics + [book.questions.other_regimes, book.questions.injection, book.questions.law_terms, *book.contradictions.values()]:
         _ = patterns.compiled
     return book

@@ -84,11 +84,28 @@ class ConditionFinding(_Frozen):
     citations: list[int] = Field(default_factory=list, description="Citation numbers supporting the rationale")
 
 
-class Fact(_Frozen):
-    """A fact about one condition, given directly (UI, trainer scenarios) instead of extracted."""
+class FrameFact(_Frozen):
+    """One slot of the fact frame: what was understood, from which words, how surely."""
 
-    statement: str = Field(default="", description="The fact in plain words")
-    status: Status | None = Field(default=None, description="Status to use; None lets the rules assess the statement")
+    slot: str = Field(description="Slot id from the rule file, e.g. 'source'")
+    value: str = Field(description="Slot value id, e.g. 'cctv'; 'unknown' when nothing settles it")
+    label: str = Field(description="How the value reads to a user")
+    evidence: str = Field(default="", description="The user's own words it was read from (verbatim)")
+    confidence: float = Field(default=0.0, description="Similarity-based confidence; 1.0 for anchors and given facts")
+    origin: Literal["read", "given"] = Field(default="read", description="Read from the question, or given by the user")
+
+
+class Frame(_Frozen):
+    """The facts of a scenario as understood: one entry per value read or given."""
+
+    facts: tuple[FrameFact, ...] = Field(default=(), description="Facts read or given")
+    contradictions: tuple[str, ...] = Field(default=(), description="Statements that contradict each other")
+
+    def values(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for f in self.facts:
+            out.setdefault(f.slot, set()).add(f.value)
+        return out
 
 
 class Answer(_Frozen):
@@ -102,5 +119,8 @@ class Answer(_Frozen):
     citations: list[Citation] = Field(default_factory=list, description="Numbered citations")
     abstained: bool = Field(default=False, description="True when the question is outside the corpus")
     clarifying_questions: list[str] = Field(default_factory=list, description="One per unclear condition")
+    facts: list[FrameFact] = Field(default_factory=list, description="What I understood: the fact frame (scenarios)")
+    missing: list[str] = Field(default_factory=list, description="Slots whose value would settle an unclear condition")
+    contradictions: list[str] = Field(default_factory=list, description="Statements in the question that contradict each other")
     notice: str = Field(description="Not-legal-advice notice")
     corpus_version: str = Field(description="Version of the corpus the index was built from")

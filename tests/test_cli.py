@@ -12,7 +12,7 @@ from assistant.cli import EXIT_INDEX, EXIT_USAGE, main
 from assistant.index import ingest
 
 ANSWER_KEYS = {"question", "kind", "answer", "verdict", "conditions", "citations", "abstained",
-               "clarifying_questions", "notice", "corpus_version"}
+               "clarifying_questions", "missing", "facts", "contradictions", "notice", "corpus_version"}
 
 
 @pytest.fixture(autouse=True)
@@ -125,10 +125,20 @@ def test_ask_an_empty_question_is_a_usage_error(empty_env, capsys, question):
 def test_ask_with_a_malformed_fact_is_a_usage_error(empty_env, capsys):
     assert main(["ask", "--fact", "bad", "Is this allowed?"]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "'bad'" in err and "condition=statement" in err
+    assert "'bad'" in err and "slot=value" in err
 
 
-def test_ask_with_an_unknown_condition_is_a_usage_error(empty_env, capsys):
+def test_ask_with_an_unknown_slot_or_value_is_a_usage_error(real_env, capsys):
     assert main(["ask", "--fact", "colour=blue", "Is this allowed?"]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "unknown condition 'colour'" in err and "untargeted_scraping" in err
+    assert "unknown fact slot 'colour'" in err and "targeting" in err
+    assert main(["ask", "--fact", "source=mars", "Is this allowed?"]) == EXIT_USAGE
+    assert "cctv" in capsys.readouterr().err
+
+
+def test_ask_with_a_fact_correction(real_env, capsys):
+    question = "Our AI crawler copies every face on Instagram into a face search database. Allowed?"
+    assert main(["ask", "--json", "--fact", "source=provided_by_subjects", question]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "not_prohibited"
+    assert {"slot": "source", "origin": "given"}.items() <= next(f for f in data["facts"] if f["slot"] == "source").items()

@@ -181,11 +181,11 @@ def test_history_and_facts_are_passed_and_errors_become_failed_rows(tmp_path: Pa
     suite = load_suite(write_suite(tmp_path / "s.yaml", [
         {"id": "boom", "kind": "fact", "question": "crash?", "expect": {}},
         {"id": "turns", "kind": "scenario", "question": "and now?", "history": ["first"],
-         "facts": {"source": "CCTV"}, "expect": {}},
+         "facts": {"source": "cctv"}, "expect": {}},
     ]))
     bot = ScriptedAssistant({"crash?": RuntimeError("index exploded"), "and now?": make_answer()})
     run = run_suite(bot.ask, suite)
-    assert bot.calls == [("crash?", None, None), ("and now?", ["first"], {"source": "CCTV"})]
+    assert bot.calls == [("crash?", None, None), ("and now?", ["first"], {"source": "cctv"})]
     boom, turns = run.rows
     assert not boom.passed and boom.reasons == ["error: RuntimeError: index exploded"]
     assert boom.error == "RuntimeError: index exploded"

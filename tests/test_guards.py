@@ -8,13 +8,14 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
-from assistant.guards import (
-    assess_conditions, check_answer, classify, decide_verdict, should_abstain, strip_injection,
-)
+from assistant.guards import assess_conditions, check_answer, decide_verdict, should_abstain, strip_injection
 from assistant.rules import load_rules
-from assistant.types import Citation, Fact
+from assistant.read import given_facts
+from assistant.types import Citation, Frame
 
 SCENARIO = "We crawl social media for faces to build a searchable face database; is that allowed?"
+# The guards are tested on an answer whose facts are set, so a reader change cannot hide a guard.
+ALL_MET = {"actor": "provider", "system": "ai", "source": "internet", "targeting": "untargeted", "database": "creates"}
 
 
 @pytest.fixture(scope="module")
@@ -23,30 +24,6 @@ def rules():
 
 
 # ---- before composing ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("What is biometric data?", "definition"),
-        ("untargeted scraping meaning?", "definition"),
-        ("How much did the CNIL fine Clearview AI?", "fact"),
-        ("Does the GDPR still apply to a face database?", "interplay"),
-        (SCENARIO, "scenario"),
-        ("A vendor's bot grabs every face from CCTV footage into a face search index.", "scenario"),
-        ("scraping faces off the web just to train a model, nobody gets identified - banned?", "scenario"),
-        ("Give me a recipe for lasagne", "out_of_scope"),
-        ("Is an AI tool that screens job applicants' CVs a high-risk system?", "out_of_scope"),
-        ("Can we use emotion recognition on our employees?", "out_of_scope"),
-    ],
-)
-def test_classify(rules, question, kind):
-    assert classify(question, rules) == kind
-
-
-def test_follow_up_after_a_scenario_is_a_scenario(rules):
-    assert classify("what if only one suspect?", rules, follow_up=True) == "scenario"
-    assert classify("what if only one suspect?", rules, follow_up=False) != "scenario"
 
 
 def test_injection_sentences_are_dropped_and_the_facts_kept(rules):
@@ -70,32 +47,36 @@ def test_verdict_needs_all_four_conditions(statuses, verdict):
     assert decide_verdict(statuses) == verdict
 
 
-def test_exclusion_beats_cue_and_trap_beats_exclusion(rules):
-    [targeted] = [a for a in assess_conditions(["We scrape the web for one specific suspect."], rules)
-                  if a.condition.id == "untargeted_scraping"]
-    assert (targeted.status, targeted.finding.id) == ("not_met", "targeted")
-    [stepwise] = [a for a in assess_conditions(
-        ["We scrape the web step by step, for one specific group of people at a time."], rules)
-        if a.condition.id == "untargeted_scraping"]
+def _by_condition(values, rules):
+    return {a.condition.id: a for a in assess_conditions(Frame(facts=tuple(given_facts(values, rules))), rules)}
+
+
+def test_exclusion_beats_plain_finding_and_trap_beats_exclusion(rules):
+    # Guidelines para. 234: no AI at all beats an untargeted collection
+    assert _by_condition({"targeting": "untargeted", "system": "manual"}, rules)["untargeted_scraping"].finding.id == "no_ai"
+    # para. 230: group by group is caught, whatever the single group looks like
+    stepwise = _by_condition({"targeting": "group_by_group", "system": "ai"}, rules)["untargeted_scraping"]
     assert (stepwise.status, stepwise.finding.id) == ("met", "step_by_step")
+    # para. 234: voice samples beat a face database
+    voices = _by_condition({"data": "other_biometrics", "database": "creates"}, rules)["purpose"]
+    assert (voices.status, voices.finding.id) == ("not_met", "non_facial_biometrics")
 
 
-def test_later_turn_overrides_earlier_and_facts_override_both(rules):
-    turns = [SCENARIO, "What if it only targeted one suspect?"]
-    by_id = {a.condition.id: a for a in assess_conditions(turns, rules)}
-    assert by_id["untargeted_scraping"].status == "not_met"
-    assert by_id["source"].status == "met"  # kept from the first turn
-    facts = {"source": Fact(statement="Customers upload their own selfies when they enrol.")}
-    by_id = {a.condition.id: a for a in assess_conditions([SCENARIO], rules, facts)}
-    assert (by_id["source"].status, by_id["source"].finding.id) == ("not_met", "own_sources")
-    forced = {"purpose": Fact(statement="trainer says so", status="not_met")}
-    assert {a.condition.id: a.status for a in assess_conditions([SCENARIO], rules, forced)}["purpose"] == "not_met"
+def test_an_empty_frame_decides_nothing_but_conduct(rules):
+    # Art. 2 exclusions are exceptions: with none stated, the conduct condition holds
+    statuses = {cid: a.status for cid, a in _by_condition({}, rules).items()}
+    assert statuses == {"conduct": "met", "purpose": "unclear", "untargeted_scraping": "unclear", "source": "unclear"}
+
+
+def test_assessment_carries_the_facts_it_rests_on(rules):
+    source = _by_condition({"source": "cctv", "actor": "deployer"}, rules)["source"]
+    assert [f.slot for f in source.facts] == ["source"]
 
 
 def test_notes_do_not_change_the_status(rules):
-    by_id = {a.condition.id: a for a in assess_conditions(["Our crawler respects robots.txt."], rules)}
-    assert by_id["untargeted_scraping"].status == "met"
-    assert [n.id for n, _ in by_id["untargeted_scraping"].notes] == ["robots_txt"]
+    result = _by_condition({"targeting": "untargeted", "notes": "robots_txt"}, rules)["untargeted_scraping"]
+    assert result.status == "met"
+    assert [n.id for n in result.notes] == ["robots_txt"]
 
 
 def test_abstention_floor(assistant):
@@ -110,7 +91,7 @@ def test_abstention_floor(assistant):
 
 @pytest.fixture(scope="module")
 def good(assistant):
-    answer = assistant.ask(SCENARIO)
+    answer = assistant.ask(SCENARIO, facts=ALL_MET)
     pool = {c.passage_id: assistant.retriever.index.passages[c.passage_id] for c in answer.citations}
     return answer, pool
 

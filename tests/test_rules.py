@@ -13,35 +13,37 @@ from assistant.corpus import load_documents
 from assistant.errors import RulesError
 from assistant.guards import assess_conditions
 from assistant.rules import load_rules
+from assistant.read import given_facts
+from assistant.types import Frame
 
 RULES = Settings().rules_file
 
-# One plain-language example per finding: each must make that finding decide its condition.
-EXAMPLES = {
-    "conduct_activity": "We sell a tool that crawls websites.",
-    "no_system_yet": "Our board is only discussing the idea in a strategy paper.",
-    "not_for_this_purpose": "We sell a generic web crawler used for price monitoring.",
-    "research_before_market": "It is purely research and testing before it is ever placed on the market.",
-    "military": "The system is used exclusively for military purposes.",
-    "law_enforcement": "The police want to build it.",
-    "face_database": "The images go into a face recognition database.",
-    "not_sole_purpose": "The database is not only for face recognition, but it can also be searched by face.",
-    "non_facial_biometrics": "We collect voice samples from podcasts.",
-    "fictitious_persons": "We train a generator of synthetic faces of fictitious people.",
-    "training_without_identification": "We only use the images to train a model and nobody is ever identified.",
-    "existing_database": "We only query our existing database built before 2025.",
-    "keeps_expanding": "We keep adding new images to the database every day.",
-    "untargeted_collection": "A bot collects every face it finds.",
-    "targeted": "The crawler looks only for images of one specific suspect.",
-    "reverse_image_search": "Users upload a photo and the tool runs a reverse image search.",
-    "no_ai": "Our staff download the photos manually.",
-    "no_scraping": "We do not scrape anything.",
-    "step_by_step": "We scrape step by step, one city at a time.",
-    "combined_search": "It searches for named suspects but also stores every other face it sees.",
-    "robots_txt": "Our crawler respects robots.txt.",
-    "internet_or_cctv": "The photos come from social media.",
-    "own_sources": "Customers upload their own selfies when they enrol.",
-    "social_media_consent": "They posted the photos publicly on Instagram, so they consented.",
+# One fact frame per finding: each must make that finding decide its condition (or add its note).
+FRAMES = {
+    "conduct_activity": {"actor": "deployer"},
+    "research_before_market": {"actor": "research"},
+    "military": {"actor": "military"},
+    "personal_use": {"actor": "personal"},
+    "law_enforcement": {"actor": "law_enforcement"},
+    "face_database": {"database": "creates"},
+    "keeps_expanding": {"database": "expands"},
+    "non_facial_biometrics": {"data": "other_biometrics", "database": "creates"},
+    "fictitious_persons": {"database": "synthetic_generator"},
+    "training_without_identification": {"database": "training_no_identification"},
+    "existing_database": {"database": "uses_existing"},
+    "identification_only": {"database": "no_storage"},
+    "other_purpose": {"database": "other_purpose"},
+    "untargeted_collection": {"targeting": "untargeted"},
+    "step_by_step": {"targeting": "group_by_group", "system": "ai"},
+    "combined_search": {"targeting": "targeted_plus_untargeted"},
+    "targeted": {"targeting": "specific_individuals"},
+    "reverse_image_search": {"targeting": "reverse_search"},
+    "no_ai": {"system": "manual", "targeting": "untargeted"},
+    "robots_txt": {"notes": "robots_txt", "targeting": "untargeted"},
+    "internet_or_cctv": {"source": "cctv"},
+    "own_sources": {"source": "provided_by_subjects"},
+    "other_camera": {"source": "other_camera"},
+    "social_media_consent": {"notes": "public_posting", "source": "internet"},
 }
 
 
@@ -67,21 +69,28 @@ def test_every_label_the_rules_use_exists(rules, passages):
     assert set(rules.labels()) <= labels
 
 
-def test_every_finding_has_an_example():
-    assert {f.id for f in load_rules(RULES).findings} == set(EXAMPLES)
+def test_every_finding_has_a_frame():
+    assert {f.id for f in load_rules(RULES).findings} == set(FRAMES)
 
 
-@pytest.mark.parametrize("finding_id", sorted(EXAMPLES))
-def test_each_finding_fires_on_its_example(rules, finding_id):
+@pytest.mark.parametrize("finding_id", sorted(FRAMES))
+def test_each_finding_fires_on_its_frame(rules, finding_id):
     finding = next(f for f in rules.findings if f.id == finding_id)
-    result = next(a for a in assess_conditions([EXAMPLES[finding_id]], rules) if a.condition.id == finding.condition)
+    result = next(a for a in assess_conditions(Frame(facts=tuple(given_facts(FRAMES[finding_id], rules))), rules) if a.condition.id == finding.condition)
     if finding.status == "note":
-        assert finding_id in [n.id for n, _ in result.notes]
+        assert finding_id in [n.id for n in result.notes]
     else:
         assert result.finding is not None and result.finding.id == finding_id, (
-            f"{EXAMPLES[finding_id]!r} was decided by {result.finding.id if result.finding else None}"
+            f"{FRAMES[finding_id]} was decided by {result.finding.id if result.finding else None}"
         )
         assert result.status == finding.status
+
+
+def test_every_slot_value_is_used_by_a_finding_or_is_neutral(rules):
+    used = {(s, v) for f in rules.findings for s, values in f.when.items() for v in values}
+    # faces is the ordinary case: nothing turns on it, but the reader still shows it
+    unused = {(s.id, v.id) for s in rules.slots for v in s.values} - used - {("data", "faces")}
+    assert not unused, unused
 
 
 def _write(tmp_path: Path, mutate) -> Path:
@@ -93,8 +102,20 @@ def _write(tmp_path: Path, mutate) -> Path:
 
 
 def test_bad_regex_is_reported_with_the_pattern(tmp_path):
-    path = _write(tmp_path, lambda d: d["findings"][0]["cues"].append("(unclosed"))
+    path = _write(tmp_path, lambda d: d["questions"]["injection"].append("(unclosed"))
     with pytest.raises(RulesError, match="unclosed"):
+        load_rules(path)
+
+
+def test_finding_on_an_unknown_slot_value_is_rejected(tmp_path):
+    path = _write(tmp_path, lambda d: d["findings"][0]["when"].update(actor=["pirate"]))
+    with pytest.raises(RulesError, match="pirate"):
+        load_rules(path)
+
+
+def test_negation_naming_an_unknown_value_is_rejected(tmp_path):
+    path = _write(tmp_path, lambda d: d["slots"][1]["values"][0].update(negated="robot"))
+    with pytest.raises(RulesError, match="robot"):
         load_rules(path)
 
 

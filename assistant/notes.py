@@ -1,0 +1,107 @@
+"""Answer notes: the editorial layer that lets the offline assistant lead with the answer.
+
+A note is a short answer in our own words (assistant/rules/notes.yaml), each sentence tied to
+verbatim quotes from the corpus, with the varied questions it answers. A question is matched to
+notes by meaning (its parts one by one, so a question in several parts is answered part by part);
+the composer then writes the note's sentences with their citation markers, and the output guards
+check every quote exactly as they check the rule file's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import RulesError
+from assistant.rules import Quote
+from assistant.semantic import Encoder, VectorBank
+
+
+class NoteSentence(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str = Field(description="One sentence in our words")
+    cites: tuple[Quote, ...] = Field(min_length=1, description="Verbatim quotes that support it")
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    topic: str = ""
+    questions: tuple[str, ...] = Field(min_length=1, description="Ways people ask it; all share one answer")
+    answer: tuple[NoteSentence, ...] = Field(min_length=1, description="The first sentence answers the question's form")
+
+    def quotes(self) -> list[Quote]:
+        return [q for s in self.answer for q in s.cites]
+
+
+class _NoteFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    notes: tuple[Note, ...]
+
+
+def load_notes(path: Path) -> tuple[Note, ...]:
+    """Read and validate the notes; errors name the file and the note."""
+    try:
+        notes = _NoteFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).notes
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RulesError(f"{path.name}: {exc}", "fix the notes file; see the comments at its top") from exc
+    ids = [n.id for n in notes]
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        raise RulesError(f"{path.name}: note ids appear twice: {dupes}", "give every note its own id")
+    return notes
+
+
+# A question in several parts: split at question marks, semicolons and "and/also" before a new
+# question word, so that each part finds its own note.
+_PARTS = re.compile(
+    r"(?<=\?)\s+|;\s*|\s+(?:and|also|plus)\s+(?=(?:what|when|how|who|which|whether|does|do|is|are|can|could|will|if)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    parts = [p.strip() for p in _PARTS.split(question) if p and len(p.split()) >= 2]
+    return parts if len(parts) > 1 else [question]
+
+
+@dataclass(frozen=True)
+class NoteMatch:
+    note: Note
+    score: float
+    part: str
+
+
+class NoteBook:
+    """Notes matched to questions by the nearest of their example questions."""
+
+    def __init__(self, notes: tuple[Note, ...], encoder: Encoder, threshold: float, margin: float,
+                 cache_dir: Path | None = None) -> None:
+        self.notes = {n.id: n for n in notes}
+        texts = [q for n in notes for q in n.questions]
+        labels = [n.id for n in notes for _ in n.questions]
+        self.bank = VectorBank("notes", texts, labels, encoder, cache_dir)
+        self.encoder, self.threshold, self.margin = encoder, threshold, margin
+
+    def match(self, question: str, limit: int = 3) -> list[NoteMatch]:
+        """The notes answering the question's parts, in the order of the parts; a part whose best
+        note is not clearly ahead of the next finds none (the extractive answer takes over)."""
+        parts = question_parts(question)
+        sims = self.bank.similarities(self.encoder.encode(parts))
+        scores = self.bank.scores(sims, self.bank.label_set, k=1)
+        out: dict[str, NoteMatch] = {}
+        for part, row in zip(parts, scores):
+            order = np.argsort(-row)
+            best, second = float(row[order[0]]), float(row[order[1]]) if len(order) > 1 else 0.0
+            if best >= self.threshold and best - second >= self.margin:
+                note_id = self.bank.label_set[order[0]]
+                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part))
+        return list(out.values())[:limit]

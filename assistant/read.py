@@ -1,0 +1,314 @@
+"""Read a scenario for its meaning: the user's words -> a fact frame (slot -> value, with evidence).
+
+The reader splits each turn into clauses, embeds them in one batch with the same model that serves
+retrieval, and classifies every clause against the example bank (assistant/rules/examples.yaml) by
+its nearest examples, one slot at a time. A negated clause ("no AI is involved") is flipped to the
+value the rule file gives for the negation; a few precise anchors (robots.txt) decide outright.
+Below the confidence threshold a slot stays unknown, and the answer asks instead of guessing.
+
+The interface is frame in, frame out: `Reader.read(turns, given)` -> Frame, so another reader (a
+language model) could fill the same frame under the same evidence checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from assistant.config import ReaderSettings
+from assistant.errors import InputError, RulesError
+from assistant.rules import UNKNOWN, RuleBook, Slot
+from assistant.semantic import Encoder, LinearHead, VectorBank
+from assistant.types import Frame, FrameFact
+
+# Clause boundaries: sentences, lines and list items, semicolons, and the words that turn a
+# sentence ("but", "except", "then", "whereas"...), so that each fact is read where it is stated.
+_CLAUSE = re.compile(
+    r"(?<=[.!?])\s+|\n+|;\s*|:\s+(?=\S+\s+\S+\s+\S+)|\s+[-*•]\s+|"
+    r",?\s+(?=(?:but|except|although|though|whereas|while|however|then|and then|instead|unless|so that)\b)",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|nothing|none|neither|nor|zero|cannot|n't|instead of|rather than)\b|n't\b|\bno longer\b",
+    re.IGNORECASE,
+)
+# Words that look negative but negate nothing about the fact ("not only", "no matter").
+_NOT_NEGATION = re.compile(r"\b(?:not only|not just|no matter|whether or not|no exceptions?|nothing but)\b", re.IGNORECASE)
+
+
+def split_clauses(text: str) -> list[str]:
+    """Clauses of a message, each a verbatim span of it (so it can be shown as evidence)."""
+    parts = [p.strip(" ,-*•\t") for p in _CLAUSE.split(text) if p]
+    return [p for p in parts if len(p.split()) >= 2]
+
+
+def windows(clause: str, size: int) -> list[tuple[str, str]]:
+    """The clause and, when it is long, overlapping spans of `size` words (each verbatim), with the
+    text a negation is looked for in: the span plus the three words before it."""
+    words = [m.span() for m in re.finditer(r"\S+", clause)]
+    out = [(clause, clause)]
+    if len(words) > size:
+        for start in range(0, len(words) - size // 2, max(1, size // 2)):
+            end = min(start + size, len(words)) - 1
+            span = clause[words[start][0] : words[end][1]].strip(" ,;")
+            out.append((span, clause[words[max(0, start - 3)][0] : words[end][1]]))
+    return out
+
+
+def mixtures(texts: Sequence[str], labels: Sequence[str], per_text: int, seed: int = 5) -> tuple[list[str], list[frozenset[str]]]:
+    """Each statement joined with others about a different slot (or about nothing), labelled with
+    both: a deterministic augmentation that teaches the heads to find one fact among several."""
+    rng = np.random.default_rng(seed)
+    slot_of = [label.split("=", 1)[0] for label in labels]
+    out_texts, out_rows = [], []
+    for i in range(len(texts)):
+        for j in rng.choice(len(texts), size=per_text * 3, replace=False):
+            if len(out_texts) >= (i + 1) * per_text:
+                break
+            if slot_of[j] and slot_of[j] == slot_of[i]:
+                continue
+            first, second = (i, j) if rng.random() < 0.5 else (j, i)
+            out_texts.append(f"{texts[first].rstrip('.')}, and {texts[second][:1].lower()}{texts[second][1:]}")
+            out_rows.append(frozenset(x for x in (labels[i], labels[j]) if x))
+    return out_texts, out_rows
+
+
+def is_negated(clause: str) -> bool:
+    return bool(_NEGATION.search(_NOT_NEGATION.sub(" ", clause)))
+
+
+class _Bank(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    slots: dict[str, dict[str, tuple[str, ...]]]
+    none: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _nonempty(self) -> _Bank:
+        empty = [f"{s}.{v}" for s, values in self.slots.items() for v, ex in values.items() if not ex]
+        if empty:
+            raise ValueError(f"values without examples: {empty}")
+        return self
+
+
+@dataclass(frozen=True)
+class ExampleBank:
+    """Labelled statements: (slot, value, text) rows, plus statements that state no fact."""
+
+    rows: tuple[tuple[str, str, str], ...]
+    none: tuple[str, ...]
+    digest: str
+
+    def texts(self) -> list[str]:
+        return [t for _, _, t in self.rows] + list(self.none)
+
+
+def load_examples(path: Path, rules: RuleBook) -> ExampleBank:
+    """Read and validate the example bank against the rule file's slots; errors name the entry."""
+    raw = path.read_text(encoding="utf-8")
+    try:
+        bank = _Bank.model_validate(yaml.safe_load(raw))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RulesError(f"{path.name}: {exc}", "fix the example bank; see the comments at its top") from exc
+    known = {s.id: set(s.ids()) for s in rules.slots}
+    for slot, values in bank.slots.items():
+        if slot not in known:
+            raise RulesError(f"{path.name}: unknown slot {slot!r}", f"use one of: {', '.join(known)}")
+        if bad := set(values) - known[slot]:
+            raise RulesError(f"{path.name}: slot {slot!r} has unknown values {sorted(bad)}", f"use: {', '.join(sorted(known[slot]))}")
+    rows = tuple((s, v, t) for s, values in bank.slots.items() for v, texts in values.items() for t in texts)
+    return ExampleBank(rows, bank.none, hashlib.sha256(raw.encode()).hexdigest()[:16])
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One slot value read from one clause."""
+
+    slot: str
+    value: str
+    evidence: str
+    confidence: float
+    clause: int = 0  # position among the clauses read together
+
+
+class Reader:
+    """Fills the fact frame from the user's words with the example bank and the embedding model."""
+
+    def __init__(
+        self, rules: RuleBook, bank: ExampleBank, encoder: Encoder, settings: ReaderSettings,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.rules, self.settings, self.encoder = rules, settings, encoder
+        labels = [f"{slot}={value}" for slot, value, _ in bank.rows] + [""] * len(bank.none)
+        self.bank = VectorBank("reader", bank.texts(), labels, encoder, cache_dir)
+        self._linear: dict[str, LinearHead] | None = None
+        # An exception must be clearly stated: values that make a condition fail need more evidence.
+        self._excluding = {(s, v) for f in rules.findings if f.status in ("not_met", "unclear")
+                           for s, values in f.when.items() for v in values}
+        self._labels = {s.id: [f"{s.id}={v}" for v in s.ids() if f"{s.id}={v}" in self.bank.label_set] for s in rules.slots}
+
+    def _heads(self) -> dict[str, LinearHead]:
+        """One head per slot, trained on the bank and on mixtures of two statements about
+        different slots, because users state several facts in one breath."""
+        if self._linear is None:
+            texts, rows = mixtures(self.bank.texts, self.bank.labels, self.settings.mixtures)
+            mixed = VectorBank("reader-mix", texts, ["|".join(sorted(r)) for r in rows], self.encoder, self.bank.cache_dir)
+            matrix = np.vstack([self.bank.matrix, mixed.matrix]) if texts else self.bank.matrix
+            all_rows = [frozenset([x]) if x else frozenset() for x in self.bank.labels] + rows
+            self._linear = {
+                s.id: LinearHead(matrix, all_rows, self._labels[s.id], self.settings.absent_weight) for s in self.rules.slots
+            }
+        return self._linear
+
+    def _slot_scores(self, slot: str, vectors: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(units x values) scores and a mask of the units that confidently speak to the slot."""
+        cfg = self.settings
+        if cfg.method in ("linear", "both"):
+            probs = self._heads()[slot].probabilities(vectors)[:, :-1]
+            ok = probs.max(axis=1) >= cfg.probability
+            if cfg.method == "linear":
+                return probs, ok
+        scores = self.bank.scores(sims, self._labels[slot], cfg.k)
+        none = self.bank.scores(sims, [""], cfg.k)[:, 0]
+        top = np.sort(scores, axis=1)
+        best, lead = top[:, -1], top[:, -1] - (top[:, -2] if top.shape[1] > 1 else 0.0)
+        near = (best >= cfg.threshold) & (lead >= cfg.margin) & (best > none)
+        if cfg.method == "knn":
+            return scores, near
+        # both: the head decides, and the nearest examples must agree on the value
+        return probs, ok & near & (probs.argmax(axis=1) == scores.argmax(axis=1))
+
+    def read_clauses(self, clauses: Sequence[str]) -> list[Reading]:
+        """Every confident (slot, value) in every clause, negation and anchors applied.
+
+        A long clause often states several facts, so each clause is also read through windows of a
+        few words; each value keeps its most confident span as evidence, and a negation is looked
+        for in that span and the words just before it (its scope)."""
+        if not clauses:
+            return []
+        units = [(i, span, scope) for i, c in enumerate(clauses) for span, scope in windows(c, self.settings.window)]
+        vectors = self.encoder.encode([span for _, span, _ in units])
+        sims = self.bank.similarities(vectors)
+        owner = np.array([i for i, _, _ in units])
+        out: list[Reading] = []
+        for slot in self.rules.slots:
+            values = [label.split("=", 1)[1] for label in self._labels[slot.id]]
+            scores, ok = self._slot_scores(slot.id, vectors, sims)
+            best = scores.max(axis=1)
+            # remarks too: a remark the user did not make would be noise
+            strict = np.array([slot.multiple or (slot.id, v) in self._excluding for v in values])[scores.argmax(axis=1)]
+            clear = best >= self.settings.exclusion_probability
+            if self.settings.method == "linear":  # and the nearest examples must agree on it
+                near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
+                clear &= near == scores.argmax(axis=1)
+            ok &= ~strict | clear
+            for i, clause in enumerate(clauses):
+                if reading := self._anchored(slot, clause, i):
+                    out.append(reading)
+                    continue
+                found: dict[str, Reading] = {}  # one clause may state two values ("... but also ...")
+                for u in sorted(np.flatnonzero((owner == i) & ok), key=lambda u: -best[u]):
+                    value: str | None = values[int(np.argmax(scores[u]))]
+                    if is_negated(units[u][2]):
+                        value = slot.value(value).negated
+                    if value and value not in found:
+                        found[value] = Reading(slot.id, value, units[u][1], round(float(best[u]), 3), i)
+                out += found.values()
+        return out
+
+    def _anchored(self, slot: Slot, clause: str, i: int) -> Reading | None:
+        """A precise phrase decides outright, unless a negation stands just before it."""
+        for value in slot.values:
+            if m := value.anchors.find(clause):
+                scope = " ".join(clause[: m.start()].split()[-4:] + [m.group(0)])
+                flipped = value.negated if is_negated(scope) else value.id
+                return Reading(slot.id, flipped, clause, 1.0, i) if flipped else None
+        return None
+
+    def read(self, turns: Sequence[str], given: Mapping[str, str] | None = None) -> Frame:
+        """The frame over a conversation: a later turn overrides only the slots it speaks to, and
+        facts given by the user override both."""
+        clauses = [split_clauses(t) for t in turns]
+        readings = self.read_clauses([c for cs in clauses for c in cs])
+        frame: dict[str, list[FrameFact]] = {}
+        contradictions: list[str] = []
+        start = 0
+        for cs in clauses:
+            turn = [r for r in readings if start <= r.clause < start + len(cs)]
+            start += len(cs)
+            for slot in self.rules.slots:
+                mine = [r for r in turn if r.slot == slot.id]
+                if not mine:
+                    continue
+                facts, clash = self._resolve(slot, mine)
+                frame[slot.id] = facts
+                if clash:
+                    contradictions.append(clash)
+        for slot_id, value in (given or {}).items():
+            frame[slot_id] = given_facts({slot_id: value}, self.rules)
+        facts = tuple(f for slot in self.rules.slots for f in frame.get(slot.id, []))
+        return Frame(facts=facts, contradictions=tuple(contradictions))
+
+    def count(self, text: str) -> int:
+        """How many fact slots one message fills (remarks not counted): tells a scenario apart."""
+        return sum(1 for slot in self.read([text]).values() if not self.rules.slot(slot).multiple)
+
+    def _resolve(self, slot: Slot, readings: list[Reading]) -> tuple[list[FrameFact], str]:
+        """One value per slot (several for a `multiple` slot): combined, by precedence, or unknown
+        with the contradiction named."""
+        by_value: dict[str, Reading] = {}
+        for r in sorted(readings, key=lambda r: -r.confidence):
+            by_value.setdefault(r.value, r)
+        fact = lambda r, value=None: FrameFact(  # noqa: E731
+            slot=slot.id, value=value or r.value, label=slot.value(value or r.value).label,
+            evidence=r.evidence, confidence=r.confidence,
+        )
+        if slot.multiple or len(by_value) == 1:
+            return [fact(r) for r in by_value.values()], ""
+        ranked = sorted(by_value.values(), key=lambda r: -r.confidence)
+        a, b = ranked[0], ranked[1]
+        polarities = {(slot.id, r.value) in self._excluding for r in ranked}
+        if slot.on_conflict == "contradiction" or len(polarities) > 1:
+            # Values that would decide the law differently: a clear statement overrules a faint
+            # one; otherwise the slot stays unknown and the answer says what contradicts what.
+            if a.confidence - b.confidence >= self.settings.overrule:
+                return [fact(a)], ""
+            return [], (f"{slot.label.lower()}: I read “{a.evidence}” as {slot.value(a.value).label} "
+                        f"but “{b.evidence}” as {slot.value(b.value).label}")
+        ids = slot.ids()
+        return [fact(min(by_value.values(), key=lambda r: ids.index(r.value)))], ""
+
+
+def given_facts(values: Mapping[str, str], rules: RuleBook) -> list[FrameFact]:
+    """Frame facts set by the user (`unknown` sets none)."""
+    return [
+        FrameFact(slot=s, value=v, label=rules.slot(s).value(v).label, confidence=1.0, origin="given")
+        for s, v in values.items() if v != UNKNOWN
+    ]
+
+
+def parse_given(facts: Mapping[str, str] | None, rules: RuleBook) -> dict[str, str]:
+    """Facts given by the user (`{"source": "cctv"}`), checked against the slots; errors name the
+    valid slots and values."""
+    out: dict[str, str] = {}
+    slots = {s.id: s for s in rules.slots}
+    for key, value in (facts or {}).items():
+        if key not in slots:
+            conditions = {c.id for c in rules.conditions}
+            hint = "facts are now given per slot, not per condition; " if key in conditions else ""
+            raise InputError(f"unknown fact slot {key!r}", f"{hint}use one of: {', '.join(slots)}")
+        if not isinstance(value, str) or value not in {*slots[key].ids(), UNKNOWN}:
+            raise InputError(
+                f"unknown value {value!r} for fact slot {key!r}",
+                f"use one of: {', '.join([*slots[key].ids(), UNKNOWN])}",
+            )
+        out[key] = value
+    return out

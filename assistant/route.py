@@ -1,0 +1,108 @@
+"""Route a question by meaning: its kind (definition, fact, interplay, scenario, out of scope, or a
+question about another point of Article 5) and its language.
+
+The kind comes from a labelled bank of example questions (assistant/rules/kinds.yaml) and a
+softmax head on the same frozen vectors the rest of the pipeline uses; the scenario reader has the
+last word on whether a question describes a practice (see pipeline.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from assistant.errors import RulesError
+from assistant.semantic import Encoder, LinearHead, VectorBank
+
+KINDS = ("definition", "fact", "interplay", "scenario", "out_of_scope")
+OTHER = "other_practice:"
+
+# Function words: a question with few English ones and several of another language's is not
+# English. Short lists suffice: these words make up a large share of any running text.
+_ENGLISH = set("the a an of to in on for and or is are be it this that what which who how does do can may with by from "
+               "as at if we our you your i my they their be was were has have not no when why".split())
+_FOREIGN = set("il lo la le gli di da che per con non una uno sono della del dell nel è si quando come cosa "
+               "quale questo nostro divieto articolo "  # Italian
+               "der die das und ist nicht ein eine mit für von wir ich auf dem den des zu wann wie was gilt "
+               "unser verbot "  # German
+               "les est une pour avec dans nous sur qui pas du au quand comment quelle notre "  # French
+               "el los las es por para con una que del se sus está cuándo cómo qué nuestro "  # Spanish
+               "het een van niet voor zijn wij".split())  # Dutch
+
+
+def language(question: str) -> str:
+    """'en', or 'other' when the question is plainly written in another language."""
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    if len(words) < 4:
+        return "en"
+    english = sum(w in _ENGLISH for w in words)
+    foreign = sum(w in _FOREIGN for w in words)
+    return "other" if foreign >= 2 and foreign > english else "en"
+
+
+class _KindFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    kinds: dict[str, list[str] | dict[str, list[str]]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a question goes."""
+
+    kind: str  # one of KINDS, or "other_practice"
+    confidence: float
+    point: str = ""  # for other_practice: the point of Article 5, e.g. "5(1)(f)"
+    language: str = "en"
+
+
+def load_kinds(path: Path) -> tuple[list[str], list[str]]:
+    """(texts, labels) of the routing bank; other-practice labels read 'other_practice:5(1)(f)'."""
+    try:
+        data = _KindFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RulesError(f"{path.name}: {exc}", "fix the routing bank; see the comments at its top") from exc
+    if unknown := set(data.kinds) - {*KINDS, "other_practice"}:
+        raise RulesError(f"{path.name}: unknown kinds {sorted(unknown)}", f"use: {', '.join([*KINDS, 'other_practice'])}")
+    texts, labels = [], []
+    for kind, examples in data.kinds.items():
+        groups = examples.items() if isinstance(examples, dict) else [("", examples)]
+        for point, items in groups:
+            texts += items
+            labels += [f"{OTHER}{point}" if point else kind] * len(items)
+    return texts, labels
+
+
+class Router:
+    """Kind and language of a question, from the routing bank."""
+
+    def __init__(self, path: Path, encoder: Encoder, cache_dir: Path | None = None) -> None:
+        texts, labels = load_kinds(path)
+        self.bank = VectorBank("kinds", texts, labels, encoder, cache_dir)
+        self.encoder = encoder
+        self.head = LinearHead(self.bank.matrix, [frozenset([x]) for x in labels], self.bank.label_set)
+
+    def route(self, question: str) -> Route:
+        lang = language(question)
+        probs = self.head.probabilities(self.encoder.encode([question]))[0][:-1]
+        best = int(probs.argmax())
+        label, confidence = self.bank.label_set[best], float(probs[best])
+        if label.startswith(OTHER):
+            return Route("other_practice", confidence, label[len(OTHER):], lang)
+        return Route(label, confidence, "", lang)
+
+
+def describes_practice(route: Route, read: int, follow_up: bool, sure: float) -> bool:
+    """A question describes a practice when the router says so, or when it states facts the reader
+    can read: three, or one after a scenario (a what-if); four when the router is sure it asks
+    something else."""
+    if route.kind == "scenario":
+        return True
+    if route.confidence >= sure:  # a definition names the very terms the reader looks for
+        return read >= 4
+    return read >= 3 or (follow_up and read >= 1)

@@ -1,0 +1,135 @@
+"""Meaning by example: labelled text banks matched with the embedding model.
+
+The fact reader (slot examples), the router (question kinds), answer notes and passage questions
+all work the same way: texts with labels, embedded once and cached in the data dir, and a question
+(or clause) scored per label by the mean similarity of its nearest examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+
+
+class Encoder:
+    """Normalised vectors for short texts in one batch call, remembering the ones seen (a follow-up
+    re-reads the earlier turns; the router and the reader see the same question)."""
+
+    def __init__(self, embeddings: Embeddings, memory: int = 4000) -> None:
+        self.embeddings, self.memory = embeddings, memory
+        self._seen: dict[str, np.ndarray] = {}
+
+    @property
+    def name(self) -> str:
+        return type(self.embeddings).__name__ + str(getattr(self.embeddings, "model_name", ""))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        new = list(dict.fromkeys(t for t in texts if t not in self._seen))
+        if new:
+            if len(self._seen) + len(new) > self.memory:
+                self._seen.clear()
+            self._seen.update(zip(new, _normalise(np.asarray(self.embeddings.embed_documents(new), dtype=np.float32))))
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([self._seen[t] for t in texts])
+
+
+class VectorBank:
+    """Labelled texts; vectors computed once and cached on disk, keyed by content and model."""
+
+    def __init__(
+        self, name: str, texts: Sequence[str], labels: Sequence[str], encoder: Encoder, cache_dir: Path | None = None
+    ) -> None:
+        if len(texts) != len(labels):
+            raise ValueError("every bank text needs a label")
+        self.name, self.texts, self.labels = name, list(texts), list(labels)
+        self.encoder, self.cache_dir = encoder, cache_dir
+        self.label_set = list(dict.fromkeys(self.labels))
+        self._rows = {label: np.array([i for i, x in enumerate(self.labels) if x == label]) for label in self.label_set}
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        digest = hashlib.sha256("\x1f".join([self.encoder.name, *self.texts]).encode()).hexdigest()[:16]
+        path = self.cache_dir / f"bank-{self.name}-{digest}.npy" if self.cache_dir else None
+        if path and path.exists():
+            return np.load(path)
+        matrix = _normalise(np.asarray(self.encoder.embeddings.embed_documents(self.texts), dtype=np.float32))
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, matrix)
+        return matrix
+
+    def similarities(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.matrix.T
+
+    def scores(self, sims: np.ndarray, labels: Sequence[str], k: int) -> np.ndarray:
+        """(queries x labels): mean of each query's k highest similarities to each label's texts."""
+        out = np.zeros((sims.shape[0], len(labels)), dtype=np.float32)
+        for j, label in enumerate(labels):
+            part = sims[:, self._rows[label]]
+            kk = min(k, part.shape[1])
+            out[:, j] = np.sort(part, axis=1)[:, -kk:].mean(axis=1)
+        return out
+
+    def best(self, vector: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
+        """Labels ranked for one query vector, with their scores."""
+        scores = self.scores(self.similarities(vector[None, :]), self.label_set, k)[0]
+        order = np.argsort(-scores)
+        return [(self.label_set[i], float(scores[i])) for i in order]
+
+
+class LinearHead:
+    """A softmax classifier on frozen vectors: the given labels, plus `absent` for every row that
+    carries none of them (it speaks about something else). Classes are weighted to balance.
+
+    `rows` holds each training vector's labels (a mixture of two statements carries two)."""
+
+    ABSENT = ""
+
+    def __init__(self, matrix: np.ndarray, rows: Sequence[frozenset[str]], labels: Sequence[str],
+                 absent_weight: float = 1.0, l2: float = 1e-3, steps: int = 300) -> None:
+        self.matrix, self.rows, self.classes = matrix, rows, [*labels, self.ABSENT]
+        self.absent_weight, self.l2, self.steps = absent_weight, l2, steps
+
+    @cached_property
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        x = self.matrix
+        index = {label: i for i, label in enumerate(self.classes[:-1])}
+        y = np.array([next((index[x] for x in sorted(r) if x in index), len(index)) for r in self.rows])
+        counts = np.bincount(y, minlength=len(self.classes)).astype(np.float32)
+        class_w = len(y) / (len(self.classes) * np.maximum(counts, 1))
+        class_w[-1] *= self.absent_weight
+        sample_w = class_w[y]
+        onehot = np.eye(len(self.classes), dtype=np.float32)[y]
+        w = np.zeros((x.shape[1], len(self.classes)), dtype=np.float32)
+        b = np.zeros(len(self.classes), dtype=np.float32)
+        m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
+        for t in range(1, self.steps + 1):  # Adam on the weighted cross-entropy
+            p = _softmax(x @ w * 10 + b)
+            g = (p - onehot) * sample_w[:, None] / sample_w.sum()
+            gw, gb = 10 * x.T @ g + self.l2 * w, g.sum(axis=0)
+            m_w, v_w = 0.9 * m_w + 0.1 * gw, 0.999 * v_w + 0.001 * gw**2
+            m_b, v_b = 0.9 * m_b + 0.1 * gb, 0.999 * v_b + 0.001 * gb**2
+            w -= 0.05 * (m_w / (1 - 0.9**t)) / (np.sqrt(v_w / (1 - 0.999**t)) + 1e-8)
+            b -= 0.05 * (m_b / (1 - 0.9**t)) / (np.sqrt(v_b / (1 - 0.999**t)) + 1e-8)
+        return w, b
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """(queries x classes), `absent` last."""
+        w, b = self.weights
+        return _softmax(vectors @ w * 10 + b)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
