@@ -1,26 +1,29 @@
-"""ui/render.py: escaping, highlighting, the condition panel, source cards, exports, scenarios."""
+"""ui/render.py: escaping, highlighting, the verdict, the fact frame, the condition panel, each
+shown once, and source cards."""
 
 from __future__ import annotations
 
 import html
-import json
 import re
 import sys
-from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt  # CommonMark reference parser (installed with chromadb's rich)
-from pydantic import ValidationError
 
-from assistant.config import PROJECT_DIR
-from assistant.errors import InputError
-from assistant.types import Answer, Citation, ConditionFinding, Passage
+from assistant.config import PROJECT_DIR, Settings
+from assistant.rules import load_rules
+from assistant.types import Answer, Citation, ConditionFinding, FrameFact, Passage
 
 sys.path.insert(0, str(PROJECT_DIR / "ui"))  # the app imports its modules by name, as Streamlit runs it
 import render  # noqa: E402
 
 HOSTILE = "Is *this* _ok_? [click](http://evil.example) <script>alert(1)</script> costs $5 and $x^2$ `rm -rf` :red[red] ~~no~~ | a | b | &amp; \\ end"
 MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+SLOTS = load_rules(Settings().rules_file).slots  # the real slots: labels, values, questions
+QUESTIONS = [
+    "How are the images collected: automatically and indiscriminately (untargeted), or only of specific individuals?",
+    "Is an AI system involved?",
+]
 
 
 def rendered_text(markdown: str) -> str:
@@ -38,15 +41,32 @@ def passage(pid: str = "guidelines/para-228", label: str = "Guidelines para. 228
 
 
 def finding(cid: str, status: str, citations: list[int]) -> ConditionFinding:
-    return ConditionFinding(id=cid, label=f"Condition {cid}", status=status, rationale=f"Because of {cid}.", citations=citations)
+    words = " From your words: “We crawl *everything*”." if cid == "source" else ""
+    return ConditionFinding(id=cid, label=f"Condition {cid}", status=status, rationale=f"Because of {cid}.{words}", citations=citations)
 
 
 def scenario_answer(verdict: str = "prohibited", statuses: tuple[str, ...] = ("met",) * 4) -> Answer:
+    """A scenario answer shaped as compose.py writes it: the verdict, the frame, one line per
+    condition, a remark, other law, and the clarifying questions."""
     ids = ("conduct", "purpose", "untargeted_scraping", "source")
+    lines = [
+        f"Verdict: {verdict.replace('_', ' ')}, because of the facts [1][2].",
+        "What I understood: where the images come from: the internet (“We crawl *everything*”). Not stated: who acts.",
+        *(f"- Condition {c} — {s.replace('_', ' ')}: Because of {c} [2]." for c, s in zip(ids, statuses)),
+        "Respecting robots.txt does not make scraping targeted [1].",
+        "Other law [1].",
+        "To decide, I need to know: " + " ".join(QUESTIONS),
+    ]
     return Answer(
-        question="We crawl *everything*", kind="scenario", verdict=verdict,
-        answer=f"Verdict: {verdict.replace('_', ' ')}, because of the facts [1][2].\n- Condition conduct — met: yes [2].\nOther law [1].",
+        question="We crawl *everything*", kind="scenario", verdict=verdict, answer="\n".join(lines),
         conditions=[finding(c, s, [2]) for c, s in zip(ids, statuses)],
+        facts=[
+            FrameFact(slot="source", value="internet", label="the internet (websites, social media)", evidence="We crawl *everything*", confidence=0.9),
+            FrameFact(slot="database", value="creates", label="creates a facial recognition database", confidence=1.0, origin="given"),
+            FrameFact(slot="notes", value="robots_txt", label="robots.txt or opt-outs are respected", evidence="robots.txt", confidence=1.0),
+            FrameFact(slot="notes", value="public_posting", label="the photos were published by the people themselves", evidence="posted", confidence=0.8),
+        ],
+        missing=["targeting", "system"], clarifying_questions=QUESTIONS,
         citations=[
             Citation(n=1, label="Guidelines para. 228", passage_id="guidelines/para-228",
                      quote="does not affect the untargeted nature", url="https://example.eu/guidelines"),
@@ -117,9 +137,25 @@ def test_user_text_cannot_close_the_highlight_early():
 def test_answer_markdown_keeps_lines_and_bolds_marker_runs():
     out = render.answer_markdown(scenario_answer())
     assert out.splitlines()[0] == "Verdict\\: prohibited, because of the facts **\\[1\\]\\[2\\]**."
-    assert "- Condition conduct — met\\: yes **\\[2\\]**." in out
+    assert "- Condition conduct — met\\: Because of conduct **\\[2\\]**." in out
     assert "\n\nOther law **\\[1\\]**." in out
     assert "<li>" in MARKDOWN.render(out)
+
+
+def test_beside_the_panel_the_text_keeps_only_what_the_panel_does_not_say():
+    answer = scenario_answer("not_prohibited", ("met", "not_met", "unclear", "met"))
+    out = render.answer_markdown(answer, omit=render.shown_apart(answer, questions=True))
+    assert out == "Respecting robots.txt does not make scraping targeted **\\[1\\]**.\n\nOther law **\\[1\\]**."
+    # Without one-click choices (an export, the demo) the clarifying questions stay in the text.
+    kept = render.answer_markdown(answer, omit=render.shown_apart(answer, questions=False))
+    assert kept.endswith(render.escape_markdown(" ".join(QUESTIONS)))
+    assert "Verdict" not in kept and "What I understood" not in kept and "Condition" not in kept
+
+
+def test_a_non_scenario_answer_is_shown_whole():
+    answer = Answer(question="q", kind="fact", answer="What I understood: nothing.\n- a point [1].", notice="n", corpus_version="v")
+    assert render.shown_apart(answer, questions=True) == set()
+    assert render.answer_markdown(answer, omit=render.shown_apart(answer, questions=True)).startswith("What I understood")
 
 
 @pytest.mark.parametrize(("verdict", "level", "title"), [
@@ -147,6 +183,13 @@ def test_condition_rows_show_status_label_rationale_and_citations():
     assert rows[1].startswith(render.STATUS_BADGES["not_met"]) and render.CHANGED_BADGE in rows[1]
     assert rows[2].startswith(render.STATUS_BADGES["unclear"]) and render.CHANGED_BADGE not in rows[2]
     assert rows[0].endswith("Because of conduct. \\[2\\]")
+    assert rows[3].endswith("Because of source. \\[2\\]")  # the user's words are in the frame, not here again
+
+
+def test_a_rationale_quoting_what_the_user_set_is_cut_before_it():
+    given = finding("source", "not_met", [])
+    given = given.model_copy(update={"rationale": "Not from the internet. As you set it: images the people themselves hand in."})
+    assert render.finding_markdown(given) == "Not from the internet."
 
 
 def test_changed_conditions_are_those_whose_status_differs():
@@ -158,6 +201,47 @@ def test_changed_conditions_are_those_whose_status_differs():
 
 def test_footer_carries_the_notice_and_corpus_version():
     assert render.footer(scenario_answer()) == "Legal information, not legal advice. · corpus version `abc123`"
+
+
+# ---- what I understood ---------------------------------------------------------------------------
+
+
+def test_the_frame_shows_every_slot_with_its_value_and_the_words_it_came_from():
+    rows = {row.slot.id: row for row in render.frame_rows(scenario_answer(), SLOTS)}
+    assert list(rows) == [s.id for s in SLOTS]  # rule-file order
+    source = rows["source"]
+    assert (source.value, source.text) == ("internet", "the internet (websites, social media)")
+    assert source.source == "from your words: “We crawl \\*everything\\*”"  # the user's words, escaped
+    assert rows["database"].source == "set by you"
+    assert (rows["actor"].value, rows["actor"].text, rows["actor"].source) == ("unknown", "_not stated_", "not stated")
+    assert rows["source"].markdown() == "**Where the images come from:** the internet (websites, social media) · from your words: “We crawl \\*everything\\*”"
+
+
+def test_remarks_are_shown_together_and_not_offered_as_one_choice():
+    notes = render.frame_rows(scenario_answer(), SLOTS)[-1]
+    assert notes.text == "robots.txt or opt-outs are respected; the photos were published by the people themselves"
+    assert notes.source == "from your words: “robots.txt”; from your words: “posted”"
+    assert not notes.settable and all(row.settable for row in render.frame_rows(scenario_answer(), SLOTS)[:-1])
+
+
+def test_remarks_nobody_raised_are_not_listed_as_missing():
+    answer = scenario_answer().model_copy(update={"facts": []})
+    assert "notes" not in {row.slot.id for row in render.frame_rows(answer, SLOTS)}
+
+
+def test_a_slot_offers_its_values_then_unknown_with_their_labels():
+    source = next(s for s in SLOTS if s.id == "source")
+    cctv = source.value("cctv").label
+    assert render.choices(source) == [*source.ids(), "unknown"] and "cctv" in source.ids()
+    assert render.value_label(source, "cctv") == cctv
+    assert render.value_label(source, "unknown") == "not stated"
+    assert render.what_if(source, "cctv") == f"{source.label}: {cctv}"
+
+
+def test_missing_slots_come_in_the_answers_order_with_their_questions():
+    missing = render.missing_slots(scenario_answer(), SLOTS)
+    assert [s.id for s in missing] == ["targeting", "system"]
+    assert missing[1].question.startswith("Is an AI system involved")
 
 
 # ---- sources ------------------------------------------------------------------------------------
@@ -201,70 +285,3 @@ def test_browse_index_keeps_corpus_order():
     later = passage(pid="g/2", label="Guidelines para. 229", order=2)
     first = passage(pid="g/1", label="Guidelines para. 228", order=1)
     assert list(render.browse_index([later, first])["Guidelines"]) == ["para. 228", "para. 229"]
-
-
-# ---- exports ------------------------------------------------------------------------------------
-
-
-def exchanges() -> list[render.Exchange]:
-    return [
-        render.Exchange("We crawl *everything*", scenario_answer()),
-        render.Exchange.failed("x" * 10, InputError("the question is too long", "shorten it")),
-    ]
-
-
-def test_markdown_export_has_questions_verdicts_conditions_and_sources():
-    out = render.conversation_markdown(exchanges())
-    assert "## 1. We crawl \\*everything\\*" in out
-    assert "**Verdict: Prohibited**" in out
-    assert "- met: Condition conduct \\[2\\]" in out
-    assert "\\[1\\] **Guidelines para. 228**: “does not affect the untargeted nature” <https://example.eu/guidelines>" in out
-    assert "**What to do:** shorten it" in out
-    assert "corpus version `abc123`" in out
-
-
-def test_json_export_holds_the_full_answers():
-    data = json.loads(render.conversation_json(exchanges()))
-    first, second = data["exchanges"]
-    assert Answer.model_validate(first["answer"]) == scenario_answer()
-    assert first["answer"]["citations"][0]["label"] == "Guidelines para. 228"
-    assert second == {"question": "x" * 10, "answer": None, "error": "the question is too long", "hint": "shorten it"}
-
-
-# ---- scenario library ---------------------------------------------------------------------------
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "scenarios.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-SCENARIO = """
-  - id: one
-    title: t
-    narrative: n
-    facts: {conduct: a, purpose: b, untargeted_scraping: c, source: d}
-    expected_verdict: prohibited
-    flips: [{condition: source, statement: e, expected_verdict: not_prohibited}]
-"""
-
-
-def test_a_scenario_replaces_one_fact_for_a_flip(tmp_path):
-    library = render.load_scenarios(write(tmp_path, "version: 1\nscenarios:" + SCENARIO))
-    scenario = library.get("one")
-    flip = scenario.flips[0]
-    assert scenario.facts_with(flip.condition, flip.statement)["source"] == "e"
-    assert scenario.facts["source"] == "d"
-    assert render.flip_label(flip, {"source": "Source"}) == "What if — Source: “e”"
-
-
-@pytest.mark.parametrize(("text", "error"), [
-    ("version: 2\nscenarios: []", "unsupported scenario file version"),
-    ("version: 1\nscenarios:" + SCENARIO + SCENARIO, "appear twice: one"),
-    ("version: 1\nscenarios:" + SCENARIO.replace("condition: source", "condition: colour"), "colour"),
-    ("version: 1\nscenarios:" + SCENARIO.replace("expected_verdict: prohibited", "expected_verdict: maybe"), "expected_verdict"),
-])
-def test_a_bad_scenario_file_is_refused_naming_the_problem(tmp_path, text, error):
-    with pytest.raises(ValidationError, match=error):
-        render.load_scenarios(write(tmp_path, text))

@@ -1,13 +1,12 @@
 """The Streamlit front end: Ask (chat), Sources (browse and search) and Demo (trainer scenarios).
 
-It stays thin: it calls Assistant.ask and renders the Answer with the pure functions of render.py.
-The Assistant (index and embedding model) loads once per process; everything per user lives in
-st.session_state. Corpus and user text is rendered as escaped Markdown, never as HTML.
+It stays thin: it calls Assistant.ask and shows the Answer with widgets.py, which renders with the
+pure functions of render.py. The Assistant (index and embedding model) loads once per process;
+everything per user lives in st.session_state (conversation.py). Corpus and user text is rendered
+as escaped Markdown, never as HTML.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Mapping
 
 import streamlit as st
 from pydantic import ValidationError
@@ -18,14 +17,15 @@ from assistant.config import PROJECT_DIR, Settings
 from assistant.errors import IndexMissingError, IndexStaleError, RedlinesError
 from assistant.index import ingest
 from assistant.pipeline import Assistant
-from assistant.types import Answer, Passage
+from assistant.rules import UNKNOWN, Slot
+from conversation import Exchange, carried_facts, conversation_json, conversation_markdown
 from feedback import record_feedback
+from scenarios import ScenarioLibrary, load_scenarios
+from widgets import show_answer, show_error, show_panel, show_passage
 
 SCENARIOS = PROJECT_DIR / "eval" / "scenarios.yaml"
-EXAMPLE = "We crawl social media for faces to build a searchable face database; is that allowed?"
-# A follow-up is read as a refinement of the scenario when it says 'suppose', 'what if', ...
-FOLLOW_UP_STARTER = "Suppose "
-EDIT = -1  # the demo's "edit one condition myself" choice
+EXAMPLE = "We sell an AI crawler that collects every face it finds on social media into a searchable face database. Is that allowed?"
+EDIT = -1  # the demo's "set one fact myself" choice
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,126 +38,85 @@ def load_assistant(settings_json: str) -> Assistant:
     except (IndexMissingError, IndexStaleError):
         ingest(assistant.settings)
         _ = assistant.retriever
+    # The fact reader and the router load on the first question; load them now, under the
+    # spinner, so that the user's first question is answered as fast as the next ones.
+    assistant.ask(EXAMPLE)
     return assistant
 
 
 @st.cache_resource(show_spinner=False)
-def load_library() -> render.ScenarioLibrary:
-    return render.load_scenarios(SCENARIOS)
-
-
-# ---- shared pieces ------------------------------------------------------------------------------
-
-
-def show_panel(answer: Answer, changed: Iterable[str] = ()) -> None:
-    """Verdict on top, then the four conditions with status, rationale and citation numbers."""
-    box = render.verdict_box(answer)
-    if box is None:
-        return
-    getattr(st, box.level)(box.markdown)
-    for row in render.condition_rows(answer, changed):
-        with st.container(border=True):
-            st.markdown(row)
-
-
-def show_sources(answer: Answer, passages: Mapping[str, Passage]) -> None:
-    for card in render.source_cards(answer, passages):
-        with st.expander(card.title):
-            st.markdown(card.body)
-            st.caption(card.meta)
-
-
-def show_answer(answer: Answer, passages: Mapping[str, Passage], clarify_key: str = "") -> None:
-    """An abstention as such; otherwise the panel, the clarifying questions (when `clarify_key`
-    is given), the cited text and its sources. The notice and corpus version always close it."""
-    if answer.abstained:
-        st.info(render.escape_markdown(answer.answer), icon=":material/block:")
-    else:
-        show_panel(answer)
-        if clarify_key:
-            show_clarifying(answer, clarify_key)
-        st.markdown(render.answer_markdown(answer))
-        show_sources(answer, passages)
-    st.caption(render.footer(answer))
-
-
-def show_passage(passage: Passage) -> None:
-    st.markdown(f"**{render.escape_markdown(passage.label)}**  \n{render.escape_markdown(passage.text)}")
-    st.caption(render.passage_meta(passage))
-
-
-def show_error(exc: RedlinesError) -> None:
-    st.error(render.error_markdown(render.message_of(exc), exc.hint))
+def load_library(_slots: tuple[Slot, ...]) -> ScenarioLibrary:
+    return load_scenarios(SCENARIOS, _slots)
 
 
 # ---- Ask ----------------------------------------------------------------------------------------
 
 
-def ask_exchange(assistant: Assistant, question: str, earlier: list[render.Exchange]) -> render.Exchange:
-    # Earlier questions are the history, so a follow-up ("what if...") refines the scenario.
-    history = [ex.question for ex in earlier if ex.answer is not None]
+def ask_exchange(assistant: Assistant, question: str, earlier: list[Exchange]) -> Exchange:
+    """Answer a new turn. Earlier questions are the history, so a follow-up ("what if...")
+    refines the scenario; the user's corrections carry over unless the new words speak to the
+    same slot. It is asked without them first: a question that is no scenario keeps its kind."""
+    answered = [ex for ex in earlier if ex.answer is not None]
+    history = [ex.question for ex in answered]
+    facts = dict(answered[-1].facts) if answered else {}
     try:
-        return render.Exchange(question, assistant.ask(question, history=history))
+        answer = assistant.ask(question, history=history)
+        if answer.verdict is not None and facts:
+            facts = carried_facts(facts, answer, question)
+            if facts:
+                answer = assistant.ask(question, history=history, facts=facts)
     except RedlinesError as exc:
-        return render.Exchange.failed(question, exc)
+        return Exchange.failed(question, exc, history=history, facts=facts)
+    return Exchange(question, answer, history=history, facts=facts)
 
 
-def prefill_follow_up(question: str) -> None:
-    st.session_state.prompt = FOLLOW_UP_STARTER
-    st.session_state.answering = question
-
-
-def show_clarifying(answer: Answer, key: str) -> None:
-    if not answer.clarifying_questions:
-        return
-    st.markdown("**To decide, I need to know** (click one, then answer in the box below):")
-    for j, question in enumerate(answer.clarifying_questions):
-        st.button(render.escape_markdown(question), key=f"{key}-clarify-{j}", on_click=prefill_follow_up, args=(question,))
-
-
-def show_feedback(assistant: Assistant, ex: render.Exchange) -> None:
+def show_feedback(assistant: Assistant, ex: Exchange) -> None:
     sent: set[str] = st.session_state.feedback_sent
-    if ex.id in sent:
+    if ex.key in sent:
         st.caption("Thanks, your feedback is saved.")
         return
-    rating = st.feedback("thumbs", key=f"rating-{ex.id}")
+    rating = st.feedback("thumbs", key=f"rating-{ex.key}")
     if rating is None:
         return
-    comment = st.text_input("Comment (optional)", key=f"comment-{ex.id}")
-    if st.button("Send feedback", key=f"send-{ex.id}"):
-        record_feedback(assistant.settings.data_dir, ex.answer, "up" if rating == 1 else "down", comment)
-        sent.add(ex.id)
+    comment = st.text_input("Comment (optional)", key=f"comment-{ex.key}")
+    if st.button("Send feedback", key=f"send-{ex.key}"):
+        record_feedback(
+            assistant.settings.data_dir, ex.answer, "up" if rating == 1 else "down", comment, ex.history, ex.facts,
+        )
+        sent.add(ex.key)
         st.caption("Thanks, your feedback is saved.")
 
 
-def show_exchange(assistant: Assistant, ex: render.Exchange, last: bool) -> None:
+def show_exchange(assistant: Assistant, ex: Exchange) -> None:
     with st.chat_message("user"):
         st.markdown(render.escape_markdown(ex.question))
     with st.chat_message("assistant"):
         if ex.answer is None:
             st.error(render.error_markdown(ex.error, ex.hint))
             return
-        show_answer(ex.answer, assistant.retriever.index.passages, clarify_key=ex.id if last else "")
+        if ex.previous is not None:
+            was = render.VERDICT_TITLES.get(ex.previous.verdict or "", "no verdict")
+            st.caption(f"Asked again with the facts you set; before, the verdict was: {was}.")
+        show_answer(assistant, ex.answer, ex)
+        if ex.error:
+            st.error(render.error_markdown(ex.error, ex.hint))
         show_feedback(assistant, ex)
 
 
 def ask_tab(assistant: Assistant) -> None:
-    exchanges: list[render.Exchange] = st.session_state.exchanges
+    exchanges: list[Exchange] = st.session_state.exchanges
     log = st.container()
     prompt = st.chat_input("Ask about Article 5(1)(e) AI Act, or describe a practice", key="prompt")
     with log:
         if not exchanges and not prompt:
             st.caption(f"Ask a question, or describe a practice and ask whether it is prohibited. For example: “{EXAMPLE}”")
-        for i, ex in enumerate(exchanges):
-            show_exchange(assistant, ex, last=not prompt and i == len(exchanges) - 1)
+        for ex in exchanges:
+            show_exchange(assistant, ex)
         if prompt:
-            st.session_state.pop("answering", None)
             with st.spinner("Reading the sources…"):
                 ex = ask_exchange(assistant, prompt, exchanges)
             exchanges.append(ex)
-            show_exchange(assistant, ex, last=True)
-        if question := st.session_state.get("answering"):
-            st.info(f"Answering: {render.escape_markdown(question)}", icon=":material/edit:")
+            show_exchange(assistant, ex)
 
 
 # ---- Sources ------------------------------------------------------------------------------------
@@ -190,34 +149,40 @@ def sources_tab(assistant: Assistant) -> None:
 
 
 def demo_tab(assistant: Assistant) -> None:
-    library = load_library()
-    labels = {c.id: c.label for c in assistant.rules.conditions}
+    library = load_library(assistant.rules.slots)
+    slots = {s.id: s for s in assistant.rules.slots}
     titles = {s.id: s.title for s in library.scenarios}
     scenario = library.get(st.selectbox("Scenario", list(titles), format_func=titles.get, key="demo-scenario"))
     st.markdown(f"> {render.escape_markdown(scenario.narrative)}")
     with st.expander("Facts given to the assistant, and teaching notes"):
-        for cid, statement in scenario.facts.items():
-            st.markdown(f"**{render.escape_markdown(labels.get(cid, cid))}**: {render.escape_markdown(statement)}")
+        for slot_id, value in scenario.facts.items():
+            st.markdown(f"- {render.escape_markdown(render.what_if(slots[slot_id], value))}")
         st.markdown(f"*Teaching notes:* {render.escape_markdown(scenario.teaching_notes)}")
         st.caption("Key citations: " + render.escape_markdown(", ".join(scenario.key_citations)))
 
     choices = [*range(len(scenario.flips)), EDIT]
     choice = st.radio(
-        "Flip one condition", choices, key=f"demo-flip-{scenario.id}",
+        "Change one fact", choices, key=f"demo-flip-{scenario.id}",
         # Radio labels are Markdown.
-        format_func=lambda i: "Edit one condition myself" if i == EDIT else render.escape_markdown(render.flip_label(scenario.flips[i], labels)),
+        format_func=lambda i: "Set one fact myself" if i == EDIT else render.escape_markdown(
+            "What if — " + render.what_if(slots[scenario.flips[i].slot], scenario.flips[i].value)),
     )
     if choice == EDIT:
-        condition = st.selectbox("Condition", list(scenario.facts), format_func=labels.get, key=f"demo-cond-{scenario.id}")
-        statement = st.text_area("Statement", scenario.facts[condition], key=f"demo-text-{scenario.id}-{condition}")
+        settable = [s.id for s in slots.values() if not s.multiple]
+        slot = slots[st.selectbox("Fact", settable, format_func=lambda s: slots[s].label, key=f"demo-slot-{scenario.id}")]
+        options = render.choices(slot)
+        value = st.selectbox(
+            "Value", options, index=options.index(scenario.facts.get(slot.id, UNKNOWN)),
+            format_func=lambda v: render.value_label(slot, v), key=f"demo-value-{scenario.id}-{slot.id}",
+        )
         expected = None
     else:
         flip = scenario.flips[choice]
-        condition, statement, expected = flip.condition, flip.statement, flip.expected_verdict
+        slot, value, expected = slots[flip.slot], flip.value, flip.expected_verdict
 
     try:
         original = assistant.ask(scenario.narrative, facts=scenario.facts)
-        flipped = assistant.ask(scenario.narrative, facts=scenario.facts_with(condition, statement))
+        flipped = assistant.ask(scenario.narrative, facts=scenario.facts_with(slot.id, value))
     except RedlinesError as exc:
         show_error(exc)
         return
@@ -228,18 +193,18 @@ def demo_tab(assistant: Assistant) -> None:
         show_panel(original)
     with right:
         st.markdown("#### What if")
-        what_if = f"{labels.get(condition, condition)}: “{statement}”"
-        st.caption(render.escape_markdown(what_if) + (f" · Expected: {render.VERDICT_TITLES[expected]}" if expected else ""))
+        expecting = f" · Expected: {render.VERDICT_TITLES[expected]}" if expected else ""
+        st.caption(render.escape_markdown(render.what_if(slot, value)) + expecting)
         show_panel(flipped, render.changed_conditions(original, flipped))
     with st.expander("Full analysis with sources (as given)"):
-        show_answer(original, assistant.retriever.index.passages)
+        show_answer(assistant, original)
 
 
 # ---- page ---------------------------------------------------------------------------------------
 
 
 def sidebar(assistant: Assistant) -> None:
-    exchanges: list[render.Exchange] = st.session_state.exchanges
+    exchanges: list[Exchange] = st.session_state.exchanges
     manifest = assistant.retriever.index.manifest
     with st.sidebar:
         st.title("redlines")
@@ -248,26 +213,21 @@ def sidebar(assistant: Assistant) -> None:
         st.caption(f"Corpus version `{manifest.corpus_version}` · {manifest.passages} passages · index built {manifest.built_at}")
         st.markdown("#### Conversation")
         st.download_button(
-            "Export as Markdown", render.conversation_markdown(exchanges), "redlines-conversation.md",
+            "Export as Markdown", conversation_markdown(exchanges, assistant.rules.slots), "redlines-conversation.md",
             "text/markdown", disabled=not exchanges, icon=":material/download:",
         )
         st.download_button(
-            "Export as JSON", render.conversation_json(exchanges), "redlines-conversation.json",
+            "Export as JSON", conversation_json(exchanges), "redlines-conversation.json",
             "application/json", disabled=not exchanges, icon=":material/data_object:",
         )
-        st.button("New conversation", on_click=new_conversation, disabled=not exchanges)
-
-
-def new_conversation() -> None:
-    st.session_state.exchanges.clear()
-    st.session_state.pop("answering", None)
+        st.button("New conversation", on_click=st.session_state.exchanges.clear, disabled=not exchanges)
 
 
 def open_assistant() -> Assistant:
     """The warm Assistant, or an error on the page (and a stop) when it cannot be opened."""
     try:
         settings = Settings()
-        with st.spinner("Opening the index. On first use it is built from the corpus, which takes about a minute…", show_time=True):
+        with st.spinner("Opening the index and the fact reader. On first use they are built, which takes a few minutes…", show_time=True):
             return load_assistant(settings.model_dump_json())
     except ValidationError as exc:
         st.error(render.error_markdown(f"a setting is invalid: {exc}", "check the REDLINES_* environment variables"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,8 @@ class Feedback(BaseModel):
     question: str = Field(description="The question as asked")
     answer: str = Field(description="The answer text the user saw")
     verdict: Verdict | None = Field(default=None, description="The verdict, for scenario answers")
+    history: list[str] = Field(default_factory=list, description="The earlier questions it followed")
+    facts: dict[str, str] = Field(default_factory=dict, description="Slot values the user set (slot -> value id)")
     rating: Rating = Field(description="Thumbs up or down")
     comment: str = Field(default="", description="Optional free text")
     corpus_version: str = Field(description="Corpus the answer came from")
@@ -31,12 +34,17 @@ def feedback_file(data_dir: Path) -> Path:
     return data_dir / "feedback.jsonl"
 
 
-def record_feedback(data_dir: Path, answer: Answer, rating: Rating, comment: str = "") -> Feedback:
-    """Append one rating. A single write in append mode per line, so concurrent sessions do not
-    interleave their lines."""
+def record_feedback(
+    data_dir: Path, answer: Answer, rating: Rating, comment: str = "",
+    history: Sequence[str] = (), facts: Mapping[str, str] | None = None,
+) -> Feedback:
+    """Append one rating, with the earlier questions and the facts the user set, so the answer can
+    be asked again as it was. A single write in append mode per line, so concurrent sessions do
+    not interleave their lines."""
     entry = Feedback(
         timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         question=answer.question, answer=answer.answer, verdict=answer.verdict,
+        history=list(history), facts=dict(facts or {}),
         rating=rating, comment=comment.strip(), corpus_version=answer.corpus_version,
     )
     path = feedback_file(data_dir)

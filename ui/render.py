@@ -3,22 +3,22 @@
 No Streamlit here: every piece is plain Markdown or data, so it is tested without a browser. Corpus
 and user text is never passed as HTML. It is escaped as Markdown, and a quoted span is highlighted
 with Streamlit's own `:orange-background[...]` directive, so the app needs no unsafe_allow_html.
+
+A scenario answer is shown in parts, each once: the verdict box, "What I understood" (the fact
+frame, one select box per slot), the clarifying questions (one click per value), the condition
+panel, then the rest of the answer text (remarks, other law). The composer's text holds all of
+these as lines; `shown_apart` names the lines the app shows in another form.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 from assistant.errors import RedlinesError
-from assistant.types import Answer, Passage, Verdict
+from assistant.rules import UNKNOWN, Slot
+from assistant.types import Answer, ConditionFinding, FrameFact, Passage
 
 # Characters with a meaning anywhere in a line: emphasis, code, links, raw HTML, LaTeX ($),
 # strikethrough, tables, entities, and Streamlit's :directives[...] and :emoji: shortcodes.
@@ -41,6 +41,11 @@ STATUS_BADGES: dict[str, str] = {
 }
 STATUS_WORDS: dict[str, str] = {"met": "met", "not_met": "not met", "unclear": "unclear"}
 CHANGED_BADGE = ":violet-badge[:material/swap_horiz: changed]"
+NOT_STATED = "not stated"
+# The composer's line that states the frame in words; the app shows the frame as select boxes.
+FRAME_LINE = "What I understood:"
+# Where a condition's rationale goes on to quote the user's words (compose.py): the frame shows them.
+_EVIDENCE = re.compile(r"\s+(?:From your words: “|As you set it: ).*\Z", re.DOTALL)
 
 
 def escape_markdown(text: str) -> str:
@@ -75,10 +80,13 @@ def markers(numbers: Iterable[int]) -> str:
     return "".join(rf"\[{n}\]" for n in numbers)
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer text, one paragraph per line; the composer's '- ' lines stay a list."""
+def answer_markdown(answer: Answer, omit: Collection[str] = ()) -> str:
+    """The answer text, one paragraph per line, less the lines in `omit`; the composer's '- '
+    lines stay a list."""
     lines = []
     for line in answer.answer.splitlines():
+        if line in omit:
+            continue
         if line.startswith("- "):
             lines.append("- " + escape_markdown(line[2:]))
         elif line.strip():
@@ -101,13 +109,38 @@ class VerdictBox:
     markdown: str
 
 
+def verdict_reason(answer: Answer) -> str:
+    """The answer's first line (which says why) without its 'Verdict: ...,' head, as Markdown."""
+    first = answer.answer.splitlines()[0] if answer.answer else ""
+    return escape_markdown(re.sub(r"^Verdict: [^,]*, ", "", first))
+
+
 def verdict_box(answer: Answer) -> VerdictBox | None:
-    """The verdict with the answer's first line (which says why), or None for other answers."""
+    """The verdict with the reason the answer gives, or None for other answers."""
     if answer.verdict is None:
         return None
-    first = answer.answer.splitlines()[0] if answer.answer else ""
-    reason = re.sub(r"^Verdict: [^,]*, ", "", first)
-    return VerdictBox(VERDICT_LEVELS[answer.verdict], f"**{VERDICT_TITLES[answer.verdict]}** — {escape_markdown(reason)}")
+    return VerdictBox(VERDICT_LEVELS[answer.verdict], f"**{VERDICT_TITLES[answer.verdict]}** — {verdict_reason(answer)}")
+
+
+def shown_apart(answer: Answer, *, questions: bool) -> set[str]:
+    """The lines of a scenario answer that the app shows in another form: the verdict line (the
+    verdict box), the frame line ("What I understood"), each condition line (the panel) and, when
+    `questions`, the line asking the clarifying questions (one-click choices)."""
+    lines = answer.answer.splitlines()
+    if answer.verdict is None or not lines:
+        return set()
+    heads = tuple(f"- {f.label} —" for f in answer.conditions)
+    out = {lines[0]} | {line for line in lines if line.startswith((FRAME_LINE, *heads))}
+    if questions and answer.clarifying_questions:
+        asked = " ".join(answer.clarifying_questions)
+        out |= {line for line in lines if line.endswith(asked)}
+    return out
+
+
+def finding_markdown(finding: ConditionFinding) -> str:
+    """A condition's rationale and citation numbers, without the user's words (the frame shows them)."""
+    cites = f" {markers(finding.citations)}" if finding.citations else ""
+    return escape_markdown(_EVIDENCE.sub("", finding.rationale)) + cites
 
 
 def condition_rows(answer: Answer, changed: Iterable[str] = ()) -> list[str]:
@@ -116,11 +149,7 @@ def condition_rows(answer: Answer, changed: Iterable[str] = ()) -> list[str]:
     rows = []
     for finding in answer.conditions:
         flag = f" {CHANGED_BADGE}" if finding.id in changed else ""
-        cites = f" {markers(finding.citations)}" if finding.citations else ""
-        rows.append(
-            f"{STATUS_BADGES[finding.status]} **{escape_markdown(finding.label)}**{flag}  \n"
-            f"{escape_markdown(finding.rationale)}{cites}"
-        )
+        rows.append(f"{STATUS_BADGES[finding.status]} **{escape_markdown(finding.label)}**{flag}  \n{finding_markdown(finding)}")
     return rows
 
 
@@ -128,6 +157,71 @@ def changed_conditions(before: Answer, after: Answer) -> set[str]:
     """Ids of the conditions whose status differs between two answers."""
     old = {f.id: f.status for f in before.conditions}
     return {f.id for f in after.conditions if old.get(f.id) != f.status}
+
+
+# ---- what I understood: the fact frame -------------------------------------------------------
+
+
+def value_label(slot: Slot, value: str) -> str:
+    """How a slot value reads to a user; `unknown` reads as 'not stated'."""
+    return NOT_STATED if value == UNKNOWN else slot.value(value).label
+
+
+def choices(slot: Slot) -> list[str]:
+    """The values a user can give a slot: the rule file's, then `unknown`."""
+    return [*slot.ids(), UNKNOWN]
+
+
+def what_if(slot: Slot, value: str) -> str:
+    """'Where the images come from: CCTV or surveillance footage' (plain text, not Markdown)."""
+    return f"{slot.label}: {value_label(slot, value)}"
+
+
+def _fact_source(fact: FrameFact) -> str:
+    if fact.origin == "given":
+        return "set by you"
+    return f"from your words: “{escape_markdown(fact.evidence)}”" if fact.evidence else "read from your words"
+
+
+@dataclass(frozen=True)
+class FrameRow:
+    """One slot of "What I understood": the value held and where it came from."""
+
+    slot: Slot
+    value: str  # the value id held (the first, for a slot holding several), or `unknown`
+    text: str  # Markdown: the value label(s)
+    source: str  # Markdown: the user's words it was read from, 'set by you', or 'not stated'
+
+    @property
+    def settable(self) -> bool:
+        """A select box sets one value; a slot holding several (remarks raised) is shown, not set."""
+        return not self.slot.multiple
+
+    def markdown(self) -> str:
+        return f"**{escape_markdown(self.slot.label)}:** {self.text} · {self.source}"
+
+
+def frame_rows(answer: Answer, slots: Iterable[Slot]) -> list[FrameRow]:
+    """Every slot in rule-file order with what the answer understood for it. A remark nobody
+    raised (robots.txt, consent) is left out: it is not a missing fact."""
+    held: dict[str, list[FrameFact]] = {}
+    for fact in answer.facts:
+        held.setdefault(fact.slot, []).append(fact)
+    rows = []
+    for slot in slots:
+        facts = held.get(slot.id, [])
+        if not facts and not slot.question:
+            continue
+        text = "; ".join(escape_markdown(f.label) for f in facts) or f"_{NOT_STATED}_"
+        source = "; ".join(dict.fromkeys(_fact_source(f) for f in facts)) or NOT_STATED
+        rows.append(FrameRow(slot, facts[0].value if facts else UNKNOWN, text, source))
+    return rows
+
+
+def missing_slots(answer: Answer, slots: Iterable[Slot]) -> list[Slot]:
+    """The slots whose value would settle an unclear condition, in the answer's order."""
+    by_id = {s.id: s for s in slots}
+    return [by_id[s] for s in answer.missing if s in by_id]
 
 
 # ---- sources ----------------------------------------------------------------------------------
@@ -193,22 +287,7 @@ def browse_index(passages: Iterable[Passage]) -> dict[str, dict[str, list[Passag
     return out
 
 
-# ---- the conversation and its export -----------------------------------------------------------
-
-
-@dataclass
-class Exchange:
-    """One turn of the chat: the question and either its answer or the error it raised."""
-
-    question: str
-    answer: Answer | None = None
-    error: str = ""
-    hint: str = ""
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # stable widget keys
-
-    @classmethod
-    def failed(cls, question: str, exc: RedlinesError) -> Exchange:
-        return cls(question, error=message_of(exc), hint=exc.hint)
+# ---- errors -------------------------------------------------------------------------------------
 
 
 def message_of(exc: RedlinesError) -> str:
@@ -220,105 +299,3 @@ def error_markdown(message: str, hint: str = "") -> str:
     """An error and the hint that says what to do about it (errors.py gives every error one)."""
     what = f"  \n**What to do:** {escape_markdown(hint)}" if hint else ""
     return f"**Something went wrong:** {escape_markdown(message)}{what}"
-
-
-def conversation_markdown(exchanges: Sequence[Exchange]) -> str:
-    """The conversation as a Markdown document, every answer with its numbered sources."""
-    out = ["# redlines conversation", ""]
-    for i, ex in enumerate(exchanges, start=1):
-        out += [f"## {i}. {escape_markdown(ex.question)}", ""]
-        a = ex.answer
-        if a is None:
-            out += [error_markdown(ex.error, ex.hint), ""]
-            continue
-        if a.verdict:
-            out += [f"**Verdict: {VERDICT_TITLES[a.verdict]}**", ""]
-            out += [f"- {STATUS_WORDS[f.status]}: {escape_markdown(f.label)} {markers(f.citations)}".rstrip() for f in a.conditions]
-            out.append("")
-        out += [answer_markdown(a), ""]
-        if a.citations:
-            out += ["**Sources**", ""]
-            for c in a.citations:
-                link = f" <{c.url}>" if source_link(c.url) else ""
-                out.append(f"{markers([c.n])} **{escape_markdown(c.label)}**: “{escape_markdown(c.quote)}”{link}  ")
-            out.append("")
-        out += [f"_{footer(a)}_", ""]
-    return "\n".join(out)
-
-
-
-def conversation_json(exchanges: Sequence[Exchange]) -> str:
-    """The conversation as JSON: each question with the full Answer (citations included)."""
-    rows = [
-        {"question": ex.question, "answer": ex.answer.model_dump(mode="json") if ex.answer else None,
-         "error": ex.error, "hint": ex.hint}
-        for ex in exchanges
-    ]
-    return json.dumps({"exchanges": rows}, ensure_ascii=False, indent=2)
-
-
-# ---- the trainer scenario library (eval/scenarios.yaml) ----------------------------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Flip(_Strict):
-    """A what-if: one condition's statement replaced."""
-
-    condition: str = Field(description="Condition id whose statement is replaced")
-    statement: str = Field(description="The alternative fact, in plain words")
-    expected_verdict: Verdict
-
-
-class Scenario(_Strict):
-    """A trainer scenario: a narrative, one fact per condition, and what-if flips."""
-
-    id: str
-    title: str
-    narrative: str = Field(description="The question a trainer would ask")
-    facts: dict[str, str] = Field(description="Condition id -> plain-language statement")
-    expected_verdict: Verdict
-    flips: list[Flip] = Field(default_factory=list)
-    teaching_notes: str = ""
-    key_citations: list[str] = Field(default_factory=list, description="Labels of the decisive passages")
-
-    @model_validator(mode="after")
-    def _flips_name_given_conditions(self) -> Scenario:
-        for flip in self.flips:
-            if flip.condition not in self.facts:
-                raise ValueError(f"flip names {flip.condition!r}, which has no fact in scenario {self.id!r}")
-        return self
-
-    def facts_with(self, condition: str, statement: str) -> dict[str, str]:
-        """The facts with one condition's statement replaced."""
-        return {**self.facts, condition: statement}
-
-
-class ScenarioLibrary(_Strict):
-    version: int = Field(description="Format version; only 1 exists")
-    scenarios: list[Scenario]
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> ScenarioLibrary:
-        if self.version != 1:
-            raise ValueError(f"unsupported scenario file version {self.version}")
-        ids = [s.id for s in self.scenarios]
-        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-            raise ValueError(f"scenario ids appear twice: {', '.join(dupes)}")
-        return self
-
-    def get(self, scenario_id: str) -> Scenario:
-        return next(s for s in self.scenarios if s.id == scenario_id)
-
-
-def load_scenarios(path: Path) -> ScenarioLibrary:
-    """Read and validate the scenario library."""
-    return ScenarioLibrary.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-def flip_label(flip: Flip, labels: Mapping[str, str]) -> str:
-    """'What if — <condition>: “statement”' for a flip picker (plain text, not Markdown)."""
-    return f"What if — {labels.get(flip.condition, flip.condition)}: “{flip.statement}”"
-
