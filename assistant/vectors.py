@@ -41,7 +41,7 @@ class ExactVectorStore(VectorStore):
         self.vectors = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         self.ids, self.texts, self.metadatas = list(ids), list(texts), list(metadatas)
         self._embedding, self._fallback, self._other = embedding, fallback, None
-        self._columns: dict[str, np.ndarray] = {}
+        self._filtered: dict[tuple, slice | np.ndarray] = {}
 
     @property
     def embeddings(self) -> Embeddings:
@@ -55,29 +55,33 @@ class ExactVectorStore(VectorStore):
             self._other = self._fallback()
         return getattr(self._other, name)
 
-    def _mask(self, where: Mapping[str, Any]) -> np.ndarray:
-        """Rows whose metadata equals every `{key: value}` of a Chroma-style equality filter."""
-        mask = np.ones(len(self.ids), dtype=bool)
-        for key, value in where.items():
-            if key not in self._columns:
-                self._columns[key] = np.array([m.get(key) for m in self.metadatas], dtype=object)
-            mask &= self._columns[key] == value
-        return mask
+    def _rows(self, where: Mapping[str, Any]) -> slice | np.ndarray:
+        """Rows whose metadata equals every `{key: value}` of a Chroma-style equality filter: a slice
+        when they are contiguous (one document's passages are, in ingest order), so no copying."""
+        key = tuple(sorted(where.items()))
+        if key not in self._filtered:
+            mask = np.ones(len(self.ids), dtype=bool)
+            for name, value in where.items():
+                mask &= np.array([m.get(name) == value for m in self.metadatas])
+            rows = np.flatnonzero(mask)
+            contiguous = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
+            self._filtered[key] = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
+        return self._filtered[key]
 
     def similarity_search_by_vector_with_relevance_scores(
         self, embedding: Sequence[float], k: int = 4, filter: Mapping[str, Any] | None = None, **kwargs: Any  # noqa: A002
     ) -> list[tuple[Document, float]]:
         """The k nearest rows (optionally among those matching `filter`) with their cosine distance."""
         query = np.asarray(embedding, dtype=np.float32)
-        scores = self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        if filter:
-            scores = np.where(self._mask(filter), scores, -np.inf)
+        rows = self._rows(filter) if filter else slice(None)
+        scores = self.vectors[rows] @ (query / max(float(np.linalg.norm(query)), 1e-12))
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k else np.array([], dtype=int)
         top = top[np.argsort(-scores[top], kind="stable")]
+        picked = rows[top] if isinstance(rows, np.ndarray) else top + (rows.start or 0)  # back to row numbers
         return [
-            (Document(id=self.ids[i], page_content=self.texts[i], metadata=dict(self.metadatas[i])), 1.0 - float(scores[i]))
-            for i in top if scores[i] > -np.inf
+            (Document(id=self.ids[i], page_content=self.texts[i], metadata=dict(self.metadatas[i])), 1.0 - float(s))
+            for i, s in zip(picked, scores[top])
         ]
 
     def similarity_search_by_vector(self, embedding: list[float], k: int = 4, **kwargs: Any) -> list[Document]:

@@ -2,8 +2,8 @@
 
 Prints one JSON object on stdout and a readable table on stderr; exits 1 when a target is missed.
 Figures: ingest of the shipped corpus (seconds, passages/s, share of time outside the embedding
-model), cold start to the first answer (new process, median of 5, peak RSS), warm `ask` and search
-p50/p95 over the golden questions, recall@5 on the retrieval sets, and retrieval p50/p95 on
+model), cold start to the first answer (new process, median of 5, peak RSS), warm `ask` p50/p95
+over the golden questions, search p50/p95 and recall@5 on the retrieval sets, and retrieval p50/p95 on
 synthetic corpora of 10k and 100k passages (exact in-process vectors + BM25, Chroma embedded, and a
 local `chroma run` server started and stopped here). `--smoke` runs every part on tiny inputs.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -22,7 +23,9 @@ from assistant.config import Settings
 from assistant.index import ingest
 from assistant.naive import NaiveRAG
 from assistant.pipeline import Assistant
-from bench_corpus import COLD_QUESTION, TimedEmbeddings, cold_start, golden_questions, recall_at_5, reingest_cli, retrieval_sets, warm
+from bench_corpus import (
+    COLD_QUESTION, TimedEmbeddings, cold_start, golden_questions, reingest_cli, retrieval_sets, search_and_recall, warm_ask,
+)
 from bench_report import check_targets, render_table
 from bench_scale import Sizer
 
@@ -35,11 +38,13 @@ def _progress(part: str) -> None:
 
 def _fresh(settings: Settings, smoke: bool) -> tuple[Settings, float | None]:
     """An empty data dir for a from-scratch ingest, with the ONNX export made in it (timed: torch
-    is imported and the model traced) or, for a smoke run, copied."""
+    is imported and the model traced) or, for a smoke run, copied with the cached vectors."""
     fresh = settings.model_copy(update={"data_dir": settings.data_dir / "bench" / "shipped"})
     shutil.rmtree(fresh.data_dir, ignore_errors=True)
     if smoke:
         shutil.copytree(export_dir(settings), export_dir(fresh))
+        for cache in [*settings.data_dir.glob("*.npz"), *settings.data_dir.glob("*.npy")]:  # vectors, banks
+            shutil.copy(cache, fresh.data_dir / cache.name)
         return fresh, None
     start = time.perf_counter()
     export_onnx(fresh)
@@ -60,8 +65,8 @@ def _ingest_figures(report_seconds: float, embed_seconds: float, passages: int, 
 
 
 def shipped_corpus(settings: Settings, args: argparse.Namespace) -> tuple[dict[str, Any], Any, Any, list]:
-    """Ingest, cold start, warm latency and recall@5 on the shipped corpus; also returns the two
-    models and our passages for the scale part."""
+    """Ingest, cold start, warm latency, search latency and recall@5 on the shipped corpus; also
+    returns the two models and our passages for the scale part."""
     fresh, export_s = _fresh(settings, args.smoke)
     ours_model, ours_load = _load(lambda: make_embeddings(fresh))
     timed_ours = TimedEmbeddings(ours_model)
@@ -80,15 +85,12 @@ def shipped_corpus(settings: Settings, args: argparse.Namespace) -> tuple[dict[s
     out["cold_start"] = cold_start(fresh, args.cold_runs, args.question)
     _progress("cold start")
     assistant = Assistant(fresh, embeddings=ours_model)
-    questions = golden_questions(args.questions)
-    out["warm"] = {"ours": warm(assistant.ask, assistant.retriever.search, questions),
-                   "baseline": warm(rag.ask, rag.search, questions)}
+    out["warm_ask"] = warm_ask(assistant.ask, golden_questions(args.questions))
     passages = list(assistant.retriever.index.passages.values())
-    out["recall_at_5"] = {
-        name: {"queries": len(queries),
-               "ours": recall_at_5(lambda q: [sp.passage.text for sp in assistant.retriever.search(q, k=5)], queries, passages),
-               "baseline": recall_at_5(lambda q: [sp.passage.text for sp in rag.search(q, k=5)], queries, passages)}
-        for name, queries in retrieval_sets(args.questions).items()
+    sets = retrieval_sets(args.questions)
+    out["retrieval"] = {
+        "ours": search_and_recall(lambda q: [sp.passage.text for sp in assistant.retriever.search(q, k=5)], sets, passages),
+        "baseline": search_and_recall(lambda q: [sp.passage.text for sp in rag.search(q, k=5)], sets, passages),
     }
     _progress("warm latency and recall")
     return out, ours_model, reference, passages
@@ -113,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         result["scale"][str(n)] = sizer.measure(n, server=not args.no_server and n == max(sizes))
         _progress(f"synthetic corpus of {n}")
     result["bench_s"] = round(time.perf_counter() - start, 1)
+    # Other work on the machine slows every figure: say how busy it was.
+    result["cpus"], result["load_average"] = os.cpu_count(), [round(x, 2) for x in os.getloadavg()]
     result["targets"] = check_targets(result, max(sizes))
     print(render_table(result), file=sys.stderr)
     print(json.dumps(result, indent=2))

@@ -24,7 +24,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.config import PROJECT_DIR, Settings
 from assistant.labels import label_matches
 from assistant.types import Passage
-from bench_scale import timed
+from bench_scale import percentiles, timed
 
 COLD_QUESTION = "We crawl social media for faces to build a searchable face database; is that allowed?"
 GOLDEN = PROJECT_DIR / "eval" / "golden.yaml"
@@ -73,29 +73,38 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[*_#>`]|^\(\w{1,4}\)\s*", " ", text.lower()).split())
 
 
-def recall_at_5(search, queries: Sequence[tuple[str, list[str]]], passages: Sequence[Passage]) -> float:
-    """Share of queries whose top 5 holds the start of an expected passage's text. One criterion for
-    both systems, since the baseline's chunks have no pinpoint labels."""
-    hits = 0
-    for query, expect in queries:
-        keys = [_plain(p.text)[:60] for p in passages if any(label_matches(e, p.label) for e in expect)]
-        found = [_plain(text) for text in search(query)]
-        hits += any(key in text for key in keys for text in found)
-    return round(hits / len(queries), 3)
+def search_and_recall(search, sets: dict[str, list[tuple[str, list[str]]]], passages: Sequence[Passage]) -> dict[str, Any]:
+    """Warm search latency (p50/p95 over every query of the retrieval sets) and recall@5 per set:
+    the share of queries whose top 5 holds the start of an expected passage's text. One criterion
+    for both systems, since the baseline's chunks carry no pinpoint labels."""
+    search(next(iter(sets.values()))[0][0])  # warm up
+    samples, recall = [], {}
+    for name, queries in sets.items():
+        hits = 0
+        for query, expect in queries:
+            start = time.perf_counter()
+            found = [_plain(text) for text in search(query)]
+            samples.append((time.perf_counter() - start) * 1000)
+            keys = [_plain(p.text)[:60] for p in passages if any(label_matches(e, p.label) for e in expect)]
+            hits += any(key in text for key in keys for text in found)
+        recall[name] = round(hits / len(queries), 3)
+    return {"search_ms": percentiles(samples), "queries": len(samples), "recall_at_5": recall}
 
 
 def cold_runs(command: Sequence[str], env: dict[str, str], runs: int) -> dict[str, Any]:
-    """Median wall seconds and peak RSS of `command` run `runs` times, each a new process."""
-    seconds, peak_kb = [], 0
+    """Median wall seconds, median CPU seconds (user + system: what a busy machine cannot inflate
+    much) and peak RSS of `command` run `runs` times, each a new process."""
+    seconds, cpu, peak_kb = [], [], 0
     for _ in range(runs):
         done = subprocess.run([sys.executable, str(MEASURE), *command], env=env, capture_output=True, text=True)
         run = json.loads(done.stdout) if done.returncode == 0 else {"code": done.returncode}
         if run["code"] != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
         seconds.append(run["seconds"])
+        cpu.append(run["cpu_seconds"])
         peak_kb = max(peak_kb, run["peak_rss_kb"])
     return {"median_s": round(statistics.median(seconds), 2), "min_s": round(min(seconds), 2),
-            "peak_rss_mb": round(peak_kb / 1024), "runs": runs}
+            "median_cpu_s": round(statistics.median(cpu), 2), "peak_rss_mb": round(peak_kb / 1024), "runs": runs}
 
 
 def cold_start(settings: Settings, runs: int, question: str) -> dict[str, Any]:
@@ -114,9 +123,9 @@ def reingest_cli(settings: Settings) -> float:
     return round(time.perf_counter() - start, 2)
 
 
-def warm(ask, search, questions: list[str]) -> dict[str, Any]:
-    """p50/p95 of answering and of searching each question in a warm process. A question whose
-    answer raises is timed up to the error and counted, with the first error kept."""
+def warm_ask(ask, questions: list[str]) -> dict[str, Any]:
+    """p50/p95 of answering each question in a warm process. A question whose answer raises is
+    timed up to the error and counted, with the first error kept."""
     errors: list[str] = []
 
     def answer(question: str) -> None:
@@ -128,8 +137,8 @@ def warm(ask, search, questions: list[str]) -> dict[str, Any]:
     for q in questions[:10]:  # warm up: model, index, caches
         answer(q)
     errors.clear()
-    return {"ask_ms": timed(answer, questions), "search_ms": timed(search, questions), "questions": len(questions),
-            "errors": len(errors), "first_error": errors[0] if errors else None}
+    return {"ask_ms": timed(answer, questions), "questions": len(questions), "errors": len(errors),
+            "first_error": errors[0] if errors else None}
 
 
 def _baseline_ask(question: str) -> None:

@@ -32,6 +32,7 @@ from assistant.vectors import ExactVectorStore
 
 WORDS = 110  # about 150 MiniLM tokens
 SEED = 9
+RECIPE = "2"  # bump when synthesise() changes, so cached indexes of the old corpora are rebuilt
 COLLECTION = "bench-synthetic"
 _SENTENCE = re.compile(r"(?<=[.;:])\s+(?=[A-Z(‘“])")
 
@@ -68,7 +69,7 @@ def synthesise(real: Sequence[Passage], sentences: Sequence[str], n: int) -> tup
         picked: list[int] = []
         while lengths[picked].sum() < WORDS:
             picked.append(int(rng.integers(len(sentences))))
-        doc = docs[i % len(docs)]
+        doc = docs[i * len(docs) // n]  # documents in blocks, in corpus order, as ingest stores them
         passages.append(Passage(
             id=f"synthetic/{i}", label=f"{doc.instrument} synthetic {i}", text=" ".join(sentences[j] for j in picked),
             doc_id=doc.doc_id, instrument=doc.instrument, authority=doc.authority, order=i,
@@ -96,7 +97,7 @@ def passage_vectors(vectors: np.ndarray, members: list[list[int]]) -> np.ndarray
 
 def _cache_dir(root: Path, sentences: list[str], n: int) -> Path:
     """A folder per corpus recipe; folders of other recipes of the same size are removed."""
-    key = hashlib.sha256("\n".join([*sentences, str(n), str(WORDS), str(SEED)]).encode()).hexdigest()[:10]
+    key = hashlib.sha256("\n".join([*sentences, str(n), str(WORDS), str(SEED), RECIPE]).encode()).hexdigest()[:10]
     folder = root / f"synthetic-{n}-{key}"
     for old in root.glob(f"synthetic-{n}-*"):
         if old != folder:

@@ -35,6 +35,18 @@ def test_a_filter_keeps_only_matching_rows_and_k_is_capped(store):
     assert len(store.similarity_search_by_vector(vector, k=100)) == len(TEXTS)
 
 
+def test_a_filter_on_contiguous_rows_ranks_as_a_mask_does(fake_embeddings):
+    blocks = [{"doc_id": f"doc-{i // 10}"} for i in range(len(TEXTS))]  # ingest order: one document's rows together
+    store = ExactVectorStore.from_texts(TEXTS, fake_embeddings, blocks, ids=IDS)
+    vector = fake_embeddings.embed_query("consent")
+    for doc in ("doc-0", "doc-1", "doc-2"):
+        hits = store.similarity_search_by_vector_with_relevance_scores(vector, k=4, filter={"doc_id": doc})
+        everything = store.similarity_search_by_vector_with_relevance_scores(vector, k=len(TEXTS))
+        expected = [(d.id, s) for d, s in everything if d.metadata["doc_id"] == doc][:4]
+        assert [d.id for d, _ in hits] == [i for i, _ in expected]
+        assert [s for _, s in hits] == pytest.approx([s for _, s in expected], abs=1e-6)
+
+
 def test_rankings_and_distances_match_chroma(store, tmp_settings, fake_embeddings):
     chroma = ChromaBackend(tmp_settings).store("exact-vs-chroma", fake_embeddings)
     chroma.add_texts(TEXTS, metadatas=DOCS, ids=IDS)
