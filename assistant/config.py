@@ -19,6 +19,7 @@ class RetrievalSettings(BaseModel):
     dense_k: int = Field(default=24, ge=1, le=200, description="Candidates from the vector store")
     sparse_k: int = Field(default=24, ge=1, le=200, description="Candidates from BM25")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant")
+    question_weight: int = Field(default=1, ge=0, le=5, description="Votes of the passage-question ranking in the fusion")
     relevance_floor: float = Field(
         default=0.40, ge=0.0, le=1.0,
         description="Minimum cosine similarity of the best passage; below it the assistant abstains",
@@ -28,6 +29,8 @@ class RetrievalSettings(BaseModel):
 class ReaderSettings(BaseModel):
     """How the fact reader decides that a clause states a slot value (calibrated on the bank)."""
 
+    use_cues: bool = Field(default=True, description="Read the cue phrases of anchors.yaml beside the model")
+    use_model: bool = Field(default=True, description="Read with the embedding model (off: cue phrases only)")
     method: Literal["linear", "knn", "both"] = Field(
         default="linear",
         description="linear: a softmax head per slot on the frozen vectors; knn: nearest examples; both: they must agree",
@@ -38,15 +41,19 @@ class ReaderSettings(BaseModel):
     )
     absent_weight: float = Field(default=0.3, gt=0.0, le=5.0, description="linear: weight of 'says nothing on this slot'")
     mixtures: int = Field(default=1, ge=0, le=5, description="linear: mixed statements per example for training")
-    probability: float = Field(default=0.6, ge=0.0, le=1.0, description="linear: minimum probability of a value")
+    probability: float = Field(default=0.85, ge=0.0, le=1.0, description="linear: minimum probability of a value")
     exclusion_probability: float = Field(
-        default=0.85, ge=0.0, le=1.0,
+        default=0.93, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",
+    )
+    whole_clause_exclusions: bool = Field(
+        default=False, description="Read values that make a condition fail only from whole clauses, not fragments"
     )
     k: int = Field(default=3, ge=1, le=20, description="knn: nearest examples averaged per value")
     threshold: float = Field(
         default=0.55, ge=0.0, le=1.0, description="Minimum similarity for a value to be read; below it the slot stays unknown"
     )
+    min_words: int = Field(default=4, ge=1, le=20, description="Shortest span the model reads (anchors read any)")
     window: int = Field(default=8, ge=3, le=40, description="Words per span when a long clause is read in parts")
     margin: float = Field(default=0.03, ge=0.0, le=1.0, description="Lead the best value needs over the runner-up")
 
@@ -78,6 +85,10 @@ class Settings(BaseSettings):
     examples_file: Path = Field(
         default=PROJECT_DIR / "assistant" / "rules" / "examples.yaml",
         description="Example bank of the fact reader: statements per slot value",
+    )
+    anchors_file: Path = Field(
+        default=PROJECT_DIR / "assistant" / "rules" / "anchors.yaml",
+        description="Cue phrases that state a slot value outright, read beside the example bank",
     )
     kinds_file: Path = Field(
         default=PROJECT_DIR / "assistant" / "rules" / "kinds.yaml",
@@ -117,7 +128,7 @@ class Settings(BaseSettings):
             raise ValueError(f"REDLINES_CHROMA_URL must look like http://host:port, got {value!r}")
         return value.rstrip("/")
 
-    @field_validator("corpus_dir", "rules_file", "examples_file", "kinds_file", "notes_file", "passage_questions_file")
+    @field_validator("corpus_dir", "rules_file", "examples_file", "anchors_file", "kinds_file", "notes_file", "passage_questions_file")
     @classmethod
     def _check_exists(cls, value: Path) -> Path:
         if not value.exists():

@@ -15,9 +15,9 @@ from assistant.errors import GuardError, InputError
 from assistant.guards import assess_conditions, check_answer, should_abstain, strip_injection
 from assistant.labels import instruments_named, references_in
 from assistant.index import open_index
-from assistant.retrieve import HybridRetriever
+from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, load_notes
-from assistant.read import Reader, load_examples, parse_given
+from assistant.read import Reader, load_cues, load_examples, parse_given
 from assistant.route import KINDS, Route, Router, describes_practice
 from assistant.rules import load_rules
 from assistant.semantic import Encoder
@@ -64,7 +64,12 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(index=open_index(self.settings, self.embeddings), settings=self.settings.retrieval)
+        index = open_index(self.settings, self.embeddings)
+        asked = [(q, c.label) for n in self.notebook.notes.values() for q in n.questions for c in n.answer[0].cites]
+        questions = QuestionIndex(
+            self.settings.passage_questions_file, index.passages, self.encoder, self.settings.data_dir, extra=asked
+        )
+        return HybridRetriever(index=index, settings=self.settings.retrieval, questions=questions)
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -83,7 +88,8 @@ class Assistant:
     @cached_property
     def reader(self) -> Reader:
         bank = load_examples(self.settings.examples_file, self.rules)
-        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.data_dir)
+        cues = load_cues(self.settings.anchors_file, self.rules)
+        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.data_dir, cues=cues)
 
     @cached_property
     def composer(self) -> ChatComposer | None:

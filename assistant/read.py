@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from assistant.config import ReaderSettings
 from assistant.errors import InputError, RulesError
-from assistant.rules import UNKNOWN, RuleBook, Slot
+from assistant.rules import UNKNOWN, Patterns, RuleBook, Slot
 from assistant.semantic import Encoder, LinearHead, VectorBank
 from assistant.types import Frame, FrameFact
 
@@ -129,6 +129,33 @@ def load_examples(path: Path, rules: RuleBook) -> ExampleBank:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """Phrases that state a slot value outright, with the priority that breaks ties between cues."""
+
+    slot: str
+    value: str
+    priority: int
+    phrases: Patterns
+
+
+def load_cues(path: Path, rules: RuleBook) -> tuple[Cue, ...]:
+    """Read the cue phrases (anchors.yaml), checked against the slots; bad patterns are named."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        cues = tuple(
+            Cue(a["slot"], a["value"], int(a["priority"]), Patterns(patterns=tuple(a["phrases"])))
+            for a in data["anchors"]
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise RulesError(f"{path.name}: {exc}", "each anchor has slot, value, priority and phrases") from exc
+    for cue in cues:
+        if cue.slot not in {s.id for s in rules.slots} or cue.value not in rules.slot(cue.slot).ids():
+            raise RulesError(f"{path.name}: unknown slot value {cue.slot}={cue.value}", "use the rule file's slots")
+        _ = cue.phrases.compiled
+    return cues
+
+
+@dataclass(frozen=True)
 class Reading:
     """One slot value read from one clause."""
 
@@ -137,6 +164,7 @@ class Reading:
     evidence: str
     confidence: float
     clause: int = 0  # position among the clauses read together
+    anchored: bool = False  # read from a precise phrase, not by the model
 
 
 class Reader:
@@ -144,9 +172,10 @@ class Reader:
 
     def __init__(
         self, rules: RuleBook, bank: ExampleBank, encoder: Encoder, settings: ReaderSettings,
-        cache_dir: Path | None = None,
+        cache_dir: Path | None = None, cues: tuple[Cue, ...] = (),
     ) -> None:
         self.rules, self.settings, self.encoder = rules, settings, encoder
+        self.cues = cues if settings.use_cues else ()
         labels = [f"{slot}={value}" for slot, value, _ in bank.rows] + [""] * len(bank.none)
         self.bank = VectorBank("reader", bank.texts(), labels, encoder, cache_dir)
         self._linear: dict[str, LinearHead] | None = None
@@ -194,7 +223,10 @@ class Reader:
         for in that span and the words just before it (its scope)."""
         if not clauses:
             return []
-        units = [(i, span, scope) for i, c in enumerate(clauses) for span, scope in windows(c, self.settings.window)]
+        units = [(i, span, scope) for i, c in enumerate(clauses) for span, scope in windows(c, self.settings.window)
+                 if len(span.split()) >= self.settings.min_words]
+        if not units:  # only very short clauses: the precise phrases alone can speak
+            units = [(-1, "", "")]
         vectors = self.encoder.encode([span for _, span, _ in units])
         sims = self.bank.similarities(vectors)
         owner = np.array([i for i, _, _ in units])
@@ -209,10 +241,14 @@ class Reader:
             if self.settings.method == "linear":  # and the nearest examples must agree on it
                 near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
                 clear &= near == scores.argmax(axis=1)
+            if self.settings.whole_clause_exclusions:  # a fragment out of its clause may mislead
+                clear &= np.array([span == clauses[i] for i, span, _ in units])
             ok &= ~strict | clear
             for i, clause in enumerate(clauses):
                 if reading := self._anchored(slot, clause, i):
                     out.append(reading)
+                    continue
+                if not self.settings.use_model:
                     continue
                 found: dict[str, Reading] = {}  # one clause may state two values ("... but also ...")
                 for u in sorted(np.flatnonzero((owner == i) & ok), key=lambda u: -best[u]):
@@ -225,12 +261,17 @@ class Reader:
         return out
 
     def _anchored(self, slot: Slot, clause: str, i: int) -> Reading | None:
-        """A precise phrase decides outright, unless a negation stands just before it."""
-        for value in slot.values:
-            if m := value.anchors.find(clause):
+        """A precise phrase decides outright (the rule file's anchors, then the cue phrases by
+        priority), unless a negation stands just before it; a phrase that itself says "no ..."
+        is not flipped again."""
+        found = [(v.anchors, v.id, 1.0) for v in slot.values]
+        found += [(c.phrases, c.value, 0.9 + c.priority / 100) for c in self.cues if c.slot == slot.id]
+        for patterns, value_id, confidence in sorted(found, key=lambda f: -f[2]):
+            if m := patterns.find(clause):
                 scope = " ".join(clause[: m.start()].split()[-4:] + [m.group(0)])
-                flipped = value.negated if is_negated(scope) else value.id
-                return Reading(slot.id, flipped, clause, 1.0, i) if flipped else None
+                flip = is_negated(scope) and not is_negated(m.group(0))
+                value = slot.value(value_id).negated if flip else value_id
+                return Reading(slot.id, value, clause, confidence, i, anchored=True) if value else None
         return None
 
     def read(self, turns: Sequence[str], given: Mapping[str, str] | None = None) -> Frame:
@@ -279,7 +320,9 @@ class Reader:
         if slot.on_conflict == "contradiction" or len(polarities) > 1:
             # Values that would decide the law differently: a clear statement overrules a faint
             # one; otherwise the slot stays unknown and the answer says what contradicts what.
-            if a.confidence - b.confidence >= self.settings.overrule:
+            by_priority = a.anchored and b.anchored and a.confidence > b.confidence
+            if by_priority or a.confidence - b.confidence >= self.settings.overrule:
+                # a precise phrase of higher priority, or a much clearer statement, overrules
                 return [fact(a)], ""
             return [], (f"{slot.label.lower()}: I read “{a.evidence}” as {slot.value(a.value).label} "
                         f"but “{b.evidence}” as {slot.value(b.value).label}")

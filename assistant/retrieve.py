@@ -8,8 +8,12 @@ those the rule file's topic index names for the question, are ranked first. A br
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+import numpy as np
+import yaml
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -17,9 +21,44 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.config import RetrievalSettings
+from assistant.errors import RulesError
 from assistant.index import Index
 from assistant.labels import instruments_named, label_matches, references_in
+from assistant.semantic import Encoder, VectorBank
 from assistant.types import AUTHORITY_RANK, Passage, ScoredPassage
+
+class QuestionIndex:
+    """The questions key passages answer (assistant/rules/passage_questions.yaml, plus `extra`
+    (question, label) pairs such as the answer notes' questions and the labels they quote),
+    embedded once: informal wording meets the formal text through them. Ranks passages by their
+    nearest question."""
+
+    def __init__(
+        self, path: Path, passages: Mapping[str, Passage], encoder: Encoder, cache_dir: Path | None = None,
+        extra: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            by_label: dict[str, list[str]] = data["passages"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise RulesError(f"{path.name}: {exc}", "a `passages:` map of label -> questions") from exc
+        ids: dict[str, list[str]] = {}
+        for p in passages.values():
+            ids.setdefault(p.label, []).append(p.id)
+        # a corpus without some labels (a test corpus, a smaller build) simply has fewer questions;
+        # tests/test_retrieve.py checks that every label exists in the shipped corpus
+        pairs = [(q, label) for label, qs in by_label.items() if label in ids for q in qs] + [p for p in extra if p[1] in ids]
+        texts, labels = [q for q, _ in pairs], [label for _, label in pairs]
+        self.bank = VectorBank("passage-questions", texts, labels, encoder, cache_dir)
+        self.ids = ids
+
+    def rank(self, vector: Sequence[float], k: int) -> list[str]:
+        """Passage ids whose questions are nearest to the query, best first."""
+        sims = self.bank.similarities(np.asarray(vector, dtype=np.float32)[None, :])
+        scores = self.bank.scores(sims, self.bank.label_set, k=1)[0]
+        order = np.argsort(-scores)[:k]
+        return [pid for i in order for pid in self.ids[self.bank.label_set[i]]]
+
 
 _DEFINITION = re.compile(r"^[‘']([^’']{2,60})[’'](?: of the data subject)? (?:means|relates to|typically refers to|refers to)\b")
 _PINPOINT = 3  # a reference matching at most this many passages is a pinpoint, ranked first
@@ -32,6 +71,7 @@ class HybridRetriever(BaseRetriever):
 
     index: Index
     settings: RetrievalSettings = RetrievalSettings()
+    questions: QuestionIndex | None = None  # questions key passages answer, ranked beside the passages
     instruments: tuple[str, ...] = ()  # e.g. ("GDPR",): keep only these citation prefixes
     authorities: tuple[str, ...] = ()  # e.g. ("law",)
 
@@ -103,6 +143,9 @@ class HybridRetriever(BaseRetriever):
         dense = self._dense(vector, self.settings.dense_k)
         rankings = [[i for i, _ in dense]]
         rankings.append([i for i, _ in self.index.sparse.search(query, self.settings.sparse_k) if self._allowed(passages[i])])
+        if self.questions is not None:
+            asked = [i for i in self.questions.rank(vector, self.settings.dense_k) if self._allowed(passages[i])]
+            rankings += [asked] * self.settings.question_weight
         doc_ids = {p.instrument: p.doc_id for p in passages.values()}
         for instrument in instruments_named(query):
             if instrument != "AI Act" and instrument in doc_ids:  # the home instrument is everywhere

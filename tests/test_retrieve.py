@@ -113,3 +113,24 @@ def test_scores_are_descending_and_similarities_are_cosines(retriever):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert all(-1.0 <= h.dense <= 1.0 for h in hits)
     assert max(h.dense for h in hits) > 0.4
+
+
+def test_passage_questions_lift_the_pipelines_retrieval(assistant):
+    """The pipeline's retriever ranks passages by the questions they answer as well (issue 10)."""
+    hits, reciprocal = 0, 0.0
+    for case in QUERIES["queries"]:
+        labels = [sp.passage.label for sp in assistant.retriever.search(case["query"], k=10)]
+        rank = _first_match(case["expect"], labels)
+        hits += rank is not None and rank <= 5
+        reciprocal += 1.0 / rank if rank else 0.0
+    n = len(QUERIES["queries"])
+    assert hits / n >= 0.975 and reciprocal / n >= 0.85, (hits / n, reciprocal / n)
+
+
+def test_every_passage_question_label_exists_in_the_corpus(index):
+    import yaml
+
+    from assistant.config import Settings
+
+    labels = set(yaml.safe_load(Settings().passage_questions_file.read_text(encoding="utf-8"))["passages"])
+    assert labels <= {p.label for p in index.passages.values()}

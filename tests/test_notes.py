@@ -1,0 +1,53 @@
+"""Answer notes: every quote verbatim in the corpus, questions split into parts, matching by meaning."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.chunking import chunk_corpus, normalise_text
+from assistant.config import Settings
+from assistant.corpus import load_documents
+from assistant.errors import RulesError
+from assistant.notes import load_notes, question_parts
+
+SETTINGS = Settings()
+
+
+def test_every_note_sentence_rests_on_verbatim_quotes():
+    passages = chunk_corpus(load_documents(SETTINGS.corpus_dir))
+    bad = []
+    for note in load_notes(SETTINGS.notes_file):
+        for sentence in note.answer:
+            for q in sentence.cites:
+                if not any(p.label == q.label and normalise_text(q.quote) in normalise_text(p.text) for p in passages):
+                    bad.append(f"{note.id}: {q.label}: {q.quote[:60]}")
+    assert not bad, bad
+
+
+def test_no_question_belongs_to_two_notes():
+    seen: dict[str, str] = {}
+    for note in load_notes(SETTINGS.notes_file):
+        for q in note.questions:
+            assert seen.setdefault(q.casefold(), note.id) == note.id, q
+
+
+def test_a_bad_notes_file_is_named(tmp_path):
+    path = tmp_path / "notes.yaml"
+    path.write_text("version: 1\nnotes:\n  - id: x\n    questions: ['q?']\n    answer: [{text: 'No quote.', cites: []}]\n")
+    with pytest.raises(RulesError, match="notes.yaml"):
+        load_notes(path)
+
+
+def test_a_question_in_several_parts_is_split():
+    assert question_parts("who fined Clearview? and how much was the biggest fine?") == [
+        "who fined Clearview?", "and how much was the biggest fine?"]
+    assert question_parts("when does it apply and what does untargeted mean") == [
+        "when does it apply", "what does untargeted mean"]
+    assert question_parts("what is scraping") == ["what is scraping"]
+
+
+@pytest.mark.slow
+def test_a_false_premise_gets_the_note_that_says_no(assistant):
+    answer = assistant.ask("since the omnibus postponed the ban, we have until 2027, right?")
+    assert answer.answer.startswith("No")
+    assert answer.citations and not answer.verdict

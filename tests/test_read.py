@@ -1,0 +1,117 @@
+"""The fact reader: clauses, negation scope, given facts, the example bank, and reading real words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.config import Settings
+from assistant.errors import InputError, RulesError
+from assistant.read import is_negated, load_cues, load_examples, parse_given, split_clauses, windows
+from assistant.rules import load_rules
+
+SETTINGS = Settings()
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(SETTINGS.rules_file)
+
+
+def test_clauses_are_verbatim_spans_split_where_a_sentence_turns():
+    text = "We scrape Instagram; we keep every face. But we never store names, except for staff.\n- Source: CCTV"
+    clauses = split_clauses(text)
+    assert all(c in text for c in clauses)
+    assert clauses == ["We scrape Instagram", "we keep every face.", "But we never store names",
+                       "except for staff.", "Source: CCTV"]
+
+
+def test_long_clauses_are_read_in_windows_with_the_words_before_as_negation_scope():
+    clause = "the tool which does not use machine learning at all downloads every picture it can find online"
+    spans = windows(clause, 8)
+    assert spans[0] == (clause, clause) and len(spans) > 2
+    assert all(span in clause and span in scope for span, scope in spans)
+    assert any("not" in scope and "not" not in span for span, scope in spans)
+
+
+@pytest.mark.parametrize(("text", "negated"), [
+    ("no AI is involved", True), ("we don't keep the images", True), ("instead of our bot, staff do it", True),
+    ("not only faces but also names", False), ("no exceptions: every face", False), ("we keep every face", False),
+])
+def test_negation(text, negated):
+    assert is_negated(text) is negated
+
+
+def test_given_facts_are_checked_and_errors_name_the_valid_ones(rules):
+    assert parse_given({"source": "cctv", "actor": "unknown"}, rules) == {"source": "cctv", "actor": "unknown"}
+    with pytest.raises(InputError, match="colour") as err:
+        parse_given({"colour": "blue"}, rules)
+    assert "targeting" in err.value.hint
+    with pytest.raises(InputError, match="mars") as err:
+        parse_given({"source": "mars"}, rules)
+    assert "provided_by_subjects" in err.value.hint
+
+
+def test_the_example_bank_matches_the_slots_and_is_affirmative(rules):
+    bank = load_examples(SETTINGS.examples_file, rules)
+    slots = {s.id: set(s.ids()) for s in rules.slots}
+    assert all(v in slots[s] for s, v, _ in bank.rows)
+    assert {(s, v) for s, v, _ in bank.rows} == {(s, v) for s, values in slots.items() for v in values}
+    # the reader flips negated clauses, so the bank states facts positively
+    assert not [t for _, _, t in bank.rows if is_negated(t)]
+
+
+def _bad_bank(tmp_path: Path, mutate) -> Path:
+    data = yaml.safe_load(SETTINGS.examples_file.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "examples.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_a_bank_entry_with_an_unknown_value_is_named(tmp_path, rules):
+    path = _bad_bank(tmp_path, lambda d: d["slots"]["source"].update(moon=["photos from the moon"]))
+    with pytest.raises(RulesError, match="moon"):
+        load_examples(path, rules)
+
+
+def test_cue_phrases_name_known_slot_values(tmp_path, rules):
+    assert load_cues(SETTINGS.anchors_file, rules)
+    path = tmp_path / "anchors.yaml"
+    path.write_text("version: 1\nanchors:\n  - {slot: source, value: moon, priority: 1, phrases: ['moon']}\n")
+    with pytest.raises(RulesError, match="source=moon"):
+        load_cues(path, rules)
+
+
+# ---- reading real words (real model) -----------------------------------------------------------
+
+
+def _frame(assistant, *turns, given=None):
+    return {f.slot: f for f in assistant.reader.read(list(turns), given).facts}
+
+
+@pytest.mark.slow
+def test_each_fact_is_read_with_the_users_words_as_evidence(assistant):
+    text = "Our AI crawler copies every face it finds on Instagram into a searchable face database."
+    frame = _frame(assistant, text)
+    assert {s: f.value for s, f in frame.items() if s in ("system", "source", "targeting", "database")} == {
+        "system": "ai", "source": "internet", "targeting": "untargeted", "database": "creates"}
+    assert all(f.evidence in text for f in frame.values())
+
+
+@pytest.mark.slow
+def test_a_negated_statement_is_flipped_and_a_negated_source_says_nothing(assistant):
+    frame = _frame(assistant, "No AI is used for this.", "Nothing is taken from Instagram.")
+    assert frame["system"].value == "non_ai"
+    assert "source" not in frame
+
+
+@pytest.mark.slow
+def test_a_later_turn_overrides_only_the_slots_it_speaks_to_and_given_facts_win(assistant):
+    first = "Our AI crawler copies every face it finds on Instagram into a searchable face database."
+    frame = _frame(assistant, first, "What if the pictures came from the shop's CCTV cameras instead?")
+    assert frame["source"].value == "cctv" and frame["targeting"].value == "untargeted"
+    frame = _frame(assistant, first, given={"source": "offline"})
+    assert (frame["source"].value, frame["source"].origin) == ("offline", "given")

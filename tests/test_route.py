@@ -1,0 +1,47 @@
+"""Routing by meaning: language, the routing bank, and when a question describes a practice."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.errors import RulesError
+from assistant.route import Route, describes_practice, language, load_kinds
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("When does the scraping ban apply?", "en"),
+    ("Quando si applica il divieto di raccolta delle immagini?", "other"),
+    ("Ab wann gilt das Verbot und was ist eine Gesichtsdatenbank?", "other"),
+    ("Est-ce que le scraping des visages est interdit pour nous?", "other"),
+    ("CCTV?", "en"),
+])
+def test_language(question, lang):
+    assert language(question) == lang
+
+
+def test_the_routing_bank_loads_and_rejects_unknown_kinds(tmp_path):
+    texts, labels = load_kinds(Settings().kinds_file)
+    assert len(texts) == len(labels) > 300 and "other_practice:5(1)(f)" in labels
+    bad = tmp_path / "kinds.yaml"
+    bad.write_text("version: 1\nkinds:\n  gossip: ['who dates whom?']\n")
+    with pytest.raises(RulesError, match="gossip"):
+        load_kinds(bad)
+
+
+@pytest.mark.parametrize(("kind", "confidence", "read", "follow_up", "expected"), [
+    ("scenario", 0.3, 0, False, True),      # the router says so
+    ("fact", 0.5, 3, False, True),          # three facts stated
+    ("fact", 0.5, 2, False, False),
+    ("definition", 0.95, 3, False, False),  # a definition names the terms the reader looks for
+    ("definition", 0.95, 4, False, True),
+    ("fact", 0.5, 1, True, True),           # one new fact after a scenario: a what-if
+])
+def test_describes_practice(kind, confidence, read, follow_up, expected):
+    assert describes_practice(Route(kind, confidence), read, follow_up, sure=0.8) is expected
+
+
+@pytest.mark.slow
+def test_the_router_on_plain_questions(assistant):
+    assert assistant.router.route("What is a facial recognition database?").kind == "definition"
+    assert assistant.router.route("Give me a recipe for lasagne").kind == "out_of_scope"

@@ -1,0 +1,55 @@
+"""Meaning by example: the encoder's memory, the bank's disk cache, the softmax head."""
+
+from __future__ import annotations
+
+import numpy as np
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from assistant.semantic import Encoder, LinearHead, VectorBank
+
+
+class CountingEmbedding(DeterministicFakeEmbedding):
+    """langchain-core's fake, counting the texts it is asked to embed."""
+
+    calls: int = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls += len(texts)
+        return super().embed_documents(texts)
+
+
+def test_the_encoder_embeds_each_text_once_and_normalises():
+    fake = CountingEmbedding(size=16)
+    encoder = Encoder(fake)
+    first = encoder.encode(["a", "b", "a"])
+    again = encoder.encode(["b", "c"])
+    assert fake.calls == 3 and first.shape == (3, 16) and again.shape == (2, 16)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
+
+
+def test_the_bank_is_cached_on_disk_by_content(tmp_path):
+    fake = CountingEmbedding(size=16)
+    bank = VectorBank("t", ["x", "y"], ["X", "Y"], Encoder(fake), tmp_path)
+    _ = bank.matrix
+    same = VectorBank("t", ["x", "y"], ["X", "Y"], Encoder(fake), tmp_path)
+    assert np.allclose(same.matrix, bank.matrix) and fake.calls == 2  # read back, not re-embedded
+    changed = VectorBank("t", ["x", "z"], ["X", "Y"], Encoder(fake), tmp_path)
+    _ = changed.matrix
+    assert fake.calls == 4
+
+
+def test_bank_scores_rank_the_label_of_the_nearest_texts():
+    encoder = Encoder(DeterministicFakeEmbedding(size=32))
+    bank = VectorBank("t", ["apple", "pear", "car", "bus"], ["fruit", "fruit", "vehicle", "vehicle"], encoder)
+    assert bank.best(encoder.encode(["car"])[0], k=1)[0][0] == "vehicle"
+
+
+def test_the_head_learns_its_labels_and_calls_the_rest_absent():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 24))
+    x = np.vstack([c + 0.05 * rng.normal(size=(20, 24)) for c in centres])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    rows = [frozenset(["a"])] * 20 + [frozenset(["b"])] * 20 + [frozenset()] * 20
+    head = LinearHead(x, rows, ["a", "b"])
+    predicted = head.probabilities(x).argmax(axis=1)
+    assert (predicted == np.repeat([0, 1, 2], 20)).mean() > 0.95  # class 2 is `absent`
