@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REDLINES_", env_nested_delimiter="__", extra="forbid")
 
     data_dir: Path = Field(default=Path(".redlines"), description="Index, manifest and feedback live here")
+    cache_dir: Path = Field(
+        default=Path(".redlines") / "cache",
+        description="Vectors of the example banks, keyed by their content and the model, so data dirs share them",
+    )
     corpus_dir: Path = Field(default=PROJECT_DIR / "corpus", description="Folder of corpus Markdown files")
     rules_file: Path = Field(
         default=PROJECT_DIR / "assistant" / "rules" / "art_5_1_e.yaml",

@@ -67,29 +67,29 @@ class Assistant:
         index = open_index(self.settings, self.embeddings)
         asked = [(q, c.label) for n in self.notebook.notes.values() for q in n.questions for c in n.answer[0].cites]
         questions = QuestionIndex(
-            self.settings.passage_questions_file, index.passages, self.encoder, self.settings.data_dir, extra=asked
+            self.settings.passage_questions_file, index.passages, self.encoder, self.settings.cache_dir, extra=asked
         )
         return HybridRetriever(index=index, settings=self.settings.retrieval, questions=questions)
 
     @cached_property
     def encoder(self) -> Encoder:
-        return Encoder(self.embeddings)
+        return Encoder(self.embeddings, name=self.settings.embedding_model)
 
     @cached_property
     def router(self) -> Router:
-        return Router(self.settings.kinds_file, self.encoder, cache_dir=self.settings.data_dir)
+        return Router(self.settings.kinds_file, self.encoder, cache_dir=self.settings.cache_dir)
 
     @cached_property
     def notebook(self) -> NoteBook:
         cfg = self.settings.notes
         notes = load_notes(self.settings.notes_file)
-        return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.data_dir)
+        return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir)
 
     @cached_property
     def reader(self) -> Reader:
         bank = load_examples(self.settings.examples_file, self.rules)
         cues = load_cues(self.settings.anchors_file, self.rules)
-        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.data_dir, cues=cues)
+        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.cache_dir, cues=cues)
 
     @cached_property
     def composer(self) -> ChatComposer | None:
@@ -166,7 +166,9 @@ class Assistant:
             return "out_of_scope", route
         sure = self.settings.route.sure
         follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
-        if describes_practice(route, self.reader.count(clean), follow_up, sure):
+        read = self.reader.count(clean)
+        # a question that names a provision asks about the law, unless it plainly describes a practice
+        if describes_practice(route, read, follow_up, sure) and (read >= 3 or not references_in(clean)):
             return "scenario", route
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:

@@ -24,13 +24,11 @@ class Encoder:
     """Normalised vectors for short texts in one batch call, remembering the ones seen (a follow-up
     re-reads the earlier turns; the router and the reader see the same question)."""
 
-    def __init__(self, embeddings: Embeddings, memory: int = 4000) -> None:
+    def __init__(self, embeddings: Embeddings, name: str = "", memory: int = 4000) -> None:
         self.embeddings, self.memory = embeddings, memory
+        # the model's name keys the banks' disk cache: another model never reads these vectors
+        self.name = f"{type(embeddings).__name__}:{name}"
         self._seen: dict[str, np.ndarray] = {}
-
-    @property
-    def name(self) -> str:
-        return type(self.embeddings).__name__ + str(getattr(self.embeddings, "model_name", ""))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         new = list(dict.fromkeys(t for t in texts if t not in self._seen))

