@@ -1,11 +1,13 @@
-"""Exact nearest-neighbour search in this process, over the vectors an ingest saved beside its build.
+"""Nearest-neighbour search in this process, over the vectors an ingest saved beside its build.
 
-For the embedded index this is the query path's vector store: opening it reads one matrix, with no
-chromadb import (about a second of every cold start on a 2-core machine), and a search is one
-matrix-vector product, exact rather than approximate, about 10 ms at 100k passages. A metadata filter
-is a mask over the same product, so it costs nothing extra (Chroma pre-filters, which slows down at
-that size). Everything else a langchain store offers (get, add, delete) goes to the Chroma
-collection that holds the same vectors, opened only when first asked for.
+For the embedded index this is the query path's vector store. Opening it reads one matrix, with no
+chromadb import (about a second of every cold start on a 2-core machine). A search is one exact
+matrix-vector product: under 3 ms up to 10k passages, 20-25 ms at 100k on this machine, where it is
+bound by reading the whole matrix. So beyond EXACT_LIMIT passages an unfiltered search goes to the
+HNSW index of the Chroma collection that holds the same vectors (5 ms at 100k, approximate). A
+metadata filter is always served here, as a slice (one document's passages are contiguous) or a
+mask, because Chroma pre-filters and slows down badly with a filter at that size. Everything else a
+langchain store offers (get, add, delete) also goes to that collection, opened when first needed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
+
+
+EXACT_LIMIT = 20_000  # rows above which an unfiltered search uses the collection's HNSW index
 
 
 class ExactVectorStore(VectorStore):
@@ -47,13 +52,16 @@ class ExactVectorStore(VectorStore):
     def embeddings(self) -> Embeddings:
         return self._embedding
 
+    def _collection(self) -> VectorStore:
+        if self._other is None:
+            self._other = self._fallback()  # type: ignore[misc]
+        return self._other
+
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes this class lacks (get, delete, add_texts...): the Chroma collection.
         if name.startswith("_") or self.__dict__.get("_fallback") is None:
             raise AttributeError(name)
-        if self._other is None:
-            self._other = self._fallback()
-        return getattr(self._other, name)
+        return getattr(self._collection(), name)
 
     def _rows(self, where: Mapping[str, Any]) -> slice | np.ndarray:
         """Rows whose metadata equals every `{key: value}` of a Chroma-style equality filter: a slice
@@ -72,6 +80,8 @@ class ExactVectorStore(VectorStore):
         self, embedding: Sequence[float], k: int = 4, filter: Mapping[str, Any] | None = None, **kwargs: Any  # noqa: A002
     ) -> list[tuple[Document, float]]:
         """The k nearest rows (optionally among those matching `filter`) with their cosine distance."""
+        if not filter and self._fallback is not None and len(self.ids) > EXACT_LIMIT:
+            return self._collection().similarity_search_by_vector_with_relevance_scores(list(embedding), k=k)
         query = np.asarray(embedding, dtype=np.float32)
         rows = self._rows(filter) if filter else slice(None)
         scores = self.vectors[rows] @ (query / max(float(np.linalg.norm(query)), 1e-12))

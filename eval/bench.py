@@ -86,14 +86,12 @@ def shipped_corpus(settings: Settings, args: argparse.Namespace) -> tuple[dict[s
     _progress("cold start")
     assistant = Assistant(fresh, embeddings=ours_model)
     out["warm_ask"] = warm_ask(assistant.ask, golden_questions(args.questions))
-    passages = list(assistant.retriever.index.passages.values())
+    corpus = assistant.retriever.index.passages
     sets = retrieval_sets(args.questions)
-    out["retrieval"] = {
-        "ours": search_and_recall(lambda q: [sp.passage.text for sp in assistant.retriever.search(q, k=5)], sets, passages),
-        "baseline": search_and_recall(lambda q: [sp.passage.text for sp in rag.search(q, k=5)], sets, passages),
-    }
+    out["retrieval"] = {"ours": search_and_recall(assistant.retriever.search, sets, corpus),
+                        "baseline": search_and_recall(rag.search, sets, corpus)}
     _progress("warm latency and recall")
-    return out, ours_model, reference, passages
+    return out, ours_model, reference, list(corpus.values())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     settings = Settings()
     result, ours, reference, passages = shipped_corpus(settings, args)
-    queries = [q for rows in retrieval_sets(args.questions).values() for q, _ in rows][: 40 if args.smoke else 200]
+    queries = [q["query"] for rows in retrieval_sets(args.questions).values() for q in rows][: 24 if args.smoke else 100]
     sizer = Sizer(settings, passages, ours, reference, queries)
     result["scale"] = {}
     for n in sizes:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import yaml
 from langchain_core.embeddings import Embeddings
 
 from assistant.config import PROJECT_DIR, Settings
-from assistant.labels import label_matches
+from assistant.recall import MRR_K, RECALL_K, first_hit, load_queries
 from assistant.types import Passage
 from bench_scale import percentiles, timed
 
@@ -60,35 +59,26 @@ def golden_questions(limit: int | None = None) -> list[str]:
     return [c["question"] for c in cases][:limit]
 
 
-def retrieval_sets(limit: int | None = None) -> dict[str, list[tuple[str, list[str]]]]:
-    out = {}
-    for name, path in RETRIEVAL_SETS.items():
-        rows = yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]
-        out[name] = [(r["query"], r["expect"]) for r in rows][:limit]
-    return out
+def retrieval_sets(limit: int | None = None) -> dict[str, list[dict]]:
+    return {name: load_queries(path)[:limit] for name, path in RETRIEVAL_SETS.items()}
 
 
-def _plain(text: str) -> str:
-    """Lower case, Markdown marks and number markers dropped, whitespace collapsed."""
-    return " ".join(re.sub(r"[*_#>`]|^\(\w{1,4}\)\s*", " ", text.lower()).split())
-
-
-def search_and_recall(search, sets: dict[str, list[tuple[str, list[str]]]], passages: Sequence[Passage]) -> dict[str, Any]:
-    """Warm search latency (p50/p95 over every query of the retrieval sets) and recall@5 per set:
-    the share of queries whose top 5 holds the start of an expected passage's text. One criterion
-    for both systems, since the baseline's chunks carry no pinpoint labels."""
-    search(next(iter(sets.values()))[0][0])  # warm up
-    samples, recall = [], {}
+def search_and_recall(search, sets: dict[str, list[dict]], corpus: Mapping[str, Passage]) -> dict[str, Any]:
+    """Warm search latency (p50/p95 over every query of the retrieval sets; `search(query, k)` gives
+    scored passages) and recall@5 and MRR per set, judged as assistant/recall.py judges them: the
+    same footing for both systems, though the baseline's chunks carry no pinpoint labels."""
+    search(next(iter(sets.values()))[0]["query"], MRR_K)  # warm up
+    samples, scores = [], {}
     for name, queries in sets.items():
-        hits = 0
-        for query, expect in queries:
+        ranks = []
+        for q in queries:
             start = time.perf_counter()
-            found = [_plain(text) for text in search(query)]
+            hits = search(q["query"], MRR_K)
             samples.append((time.perf_counter() - start) * 1000)
-            keys = [_plain(p.text)[:60] for p in passages if any(label_matches(e, p.label) for e in expect)]
-            hits += any(key in text for key in keys for text in found)
-        recall[name] = round(hits / len(queries), 3)
-    return {"search_ms": percentiles(samples), "queries": len(samples), "recall_at_5": recall}
+            ranks.append(first_hit(q["expect"], hits, corpus))
+        scores[name] = {"recall_at_5": round(sum(1 for r in ranks if r and r <= RECALL_K) / len(ranks), 3),
+                        "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 3)}
+    return {"search_ms": percentiles(samples), "queries": len(samples), "sets": scores}
 
 
 def cold_runs(command: Sequence[str], env: dict[str, str], runs: int) -> dict[str, Any]:

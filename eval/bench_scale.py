@@ -1,6 +1,6 @@
 """Retrieval at scale: synthetic corpora (10k and 100k passages) made by the script, searched by our
-hybrid retriever (exact in-process vectors + BM25), over Chroma embedded (the old path, and the plain
-baseline's store), and over a local `chroma run` server.
+hybrid retriever (in-process vectors as open_index opens them, + BM25), over Chroma embedded (the
+old path, and the plain baseline's store), and over a local `chroma run` server.
 
 Passages are 110-word (about 150-token) runs of sentences drawn from the shipped corpus, spread over
 its documents, so BM25 statistics, instrument filters and query neighbourhoods look like the real
@@ -166,19 +166,22 @@ class Sizer:
         passages, members = synthesise(self.real, self.sentences, n)
         vectors = passage_vectors(self.sentence_vectors, members)
         sparse, bm25_build = _sparse(passages, folder / "bm25")
-        exact = ExactVectorStore(vectors, [p.id for p in passages], [p.embedding_text() for p in passages],
-                                 [chroma_metadata(p) for p in passages], self.ours)
+        embedded = self.settings.model_copy(update={"data_dir": folder / "chroma-data", "chroma_url": None})
+        chroma, built = _chroma(embedded, passages, vectors, self.reference)
+        rows = ([p.id for p in passages], [p.embedding_text() for p in passages], [chroma_metadata(p) for p in passages])
+        # Ours as open_index builds it (the collection's HNSW for unfiltered searches of a large
+        # index), and the same vectors searched exactly whatever the size, for comparison.
+        ours = ExactVectorStore(vectors, *rows, self.ours, fallback=lambda: chroma)
         out: dict[str, Any] = {
             "passages": n, "mean_words": round(float(np.mean([len(p.text.split()) for p in passages])), 1),
             "bm25_build_s": bm25_build, "embed_query_ms": timed(self.ours.embed_query, self.queries),
             "bm25_ms": timed(lambda q: sparse.search(q, self.settings.retrieval.sparse_k), self.queries),
-            "hybrid_ms": self._hybrid(passages, exact, sparse), "exact": self._dense(exact),
+            "hybrid_ms": self._hybrid(passages, ours, sparse), "dense": self._dense(ours),
+            "exact": self._dense(ExactVectorStore(vectors, *rows, self.ours)),
         }
-        embedded = self.settings.model_copy(update={"data_dir": folder / "chroma-data", "chroma_url": None})
-        store, built = _chroma(embedded, passages, vectors, self.reference)
-        out["chroma_embedded"] = {"build_s": built, "hybrid_ms": self._hybrid(passages, store, sparse), **self._dense(store)}
+        out["chroma_embedded"] = {"build_s": built, "hybrid_ms": self._hybrid(passages, chroma, sparse), **self._dense(chroma)}
         # The plain baseline's whole search: the query embedded by sentence-transformers, Chroma top 4.
-        out["baseline_search_ms"] = timed(lambda q: store.similarity_search_with_relevance_scores(q, k=4), self.queries)
+        out["baseline_search_ms"] = timed(lambda q: chroma.similarity_search_with_relevance_scores(q, k=4), self.queries)
         if server:
             out["chroma_server"] = self._served(embedded.data_dir / "chroma", passages, sparse)
         return out

@@ -37,15 +37,15 @@ def test_the_bench_smoke_run_reports_every_figure(real_settings: Settings, tmp_p
         assert result["cold_start"][side]["median_s"] > 0 and result["cold_start"][side]["peak_rss_mb"] > 0
         retrieval = result["retrieval"][side]
         assert retrieval["search_ms"]["p50"] <= retrieval["search_ms"]["p95"] and retrieval["queries"] == 24
-        assert set(retrieval["recall_at_5"]) == {"retrieval_queries", "blind_retrieval"}
-        assert all(0 <= r <= 1 for r in retrieval["recall_at_5"].values())
+        assert set(retrieval["sets"]) == {"retrieval_queries", "blind_retrieval"}
+        assert all(0 <= s["recall_at_5"] <= 1 and 0 <= s["mrr"] <= 1 for s in retrieval["sets"].values())
     assert result["warm_ask"]["questions"] == 12 and result["warm_ask"]["ask_ms"]["p50"] > 0
 
     assert set(result["scale"]) == {"150", "400"}
     small, large = result["scale"]["150"], result["scale"]["400"]
     assert "chroma_server" in large and "chroma_server" not in small  # the server serves the largest size
     assert large["chroma_server"]["url"].startswith("http://127.0.0.1:")
-    for figures in (large, large["exact"], large["chroma_embedded"], large["chroma_server"]):
+    for figures in (large, large["dense"], large["exact"], large["chroma_embedded"], large["chroma_server"]):
         assert all(figures[k]["p50"] > 0 for k in figures if k.endswith("_ms"))
     assert 90 <= large["mean_words"] <= 140  # about 150 tokens
 

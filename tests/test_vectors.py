@@ -82,3 +82,21 @@ def test_other_store_methods_go_to_the_fallback_opened_once(fake_embeddings):
 def test_mismatched_rows_are_refused(fake_embeddings):
     with pytest.raises(ValueError, match="2 vectors for 3 ids"):
         ExactVectorStore([[1.0, 0.0], [0.0, 1.0]], ["a", "b", "c"], ["x", "y", "z"], [{}, {}, {}], fake_embeddings)
+
+
+def test_an_unfiltered_search_over_a_large_index_goes_to_the_collection(fake_embeddings, monkeypatch):
+    asked = []
+
+    class Collection:
+        def similarity_search_by_vector_with_relevance_scores(self, vector, k):
+            asked.append(k)
+            return []
+
+    monkeypatch.setattr("assistant.vectors.EXACT_LIMIT", 10)  # TEXTS has 30 rows
+    exact = ExactVectorStore.from_texts(TEXTS, fake_embeddings, DOCS, ids=IDS)
+    store = ExactVectorStore(exact.vectors, IDS, TEXTS, DOCS, fake_embeddings, fallback=Collection)
+    vector = fake_embeddings.embed_query("faces")
+    assert store.similarity_search_by_vector_with_relevance_scores(vector, k=7) == [] and asked == [7]
+    filtered = store.similarity_search_by_vector_with_relevance_scores(vector, k=3, filter={"doc_id": "gdpr"})
+    assert len(filtered) == 3 and asked == [7]  # a filtered search stays in this process
+    assert len(exact.similarity_search_by_vector_with_relevance_scores(vector, k=7)) == 7  # no collection: exact
