@@ -260,7 +260,7 @@ def chroma_metadata(passage: Passage) -> dict[str, str]:
 
 
 def _noting_export(reason: str, exported: str) -> str:
-    return f"{reason}; ONNX export of the model rebuilt ({exported})" if exported else reason
+    return f"{reason}; embedding model exported to ONNX ({exported})" if exported else reason
 
 
 def _remove_stale_builds(settings: Settings, backend: ChromaBackend, current: Manifest) -> None:
@@ -297,7 +297,7 @@ def open_index(settings: Settings, embeddings: Embeddings | None = None) -> Inde
         if manifest.collection not in backend.names():
             raise IndexMissingError(f"the index in {settings.chroma_url} is incomplete", _INGEST_HINT)
         return Index(manifest, passages, backend.store(manifest.collection, embeddings), SparseIndex.load(folder))
-    # Embedded: exact search over the saved vectors; no chromadb import on the query path (cold start).
+    # Embedded: search in this process over the saved vectors; no chromadb import on a cold start.
     store = ExactVectorStore(
         np.load(folder / VECTORS), list(passages), [p.embedding_text() for p in passages.values()],
         [chroma_metadata(p) for p in passages.values()], embeddings,

@@ -104,10 +104,10 @@ def test_a_stale_export_is_reported_by_ask_and_rebuilt_by_ingest(copied, monkeyp
         make_embeddings(copied)
 
     report = ingest(copied)
-    assert not report.rebuilt and "ONNX export of the model rebuilt (export format changed" in report.reason
+    assert not report.rebuilt and "embedding model exported to ONNX (export format changed" in report.reason
     assert export_problem(copied) == ""
     assert main(["ask", QUESTION]) == 0
-    assert "ONNX export" not in ingest(copied).reason  # a fresh export is kept
+    assert "ONNX" not in ingest(copied).reason  # a fresh export is kept
 
 
 def test_an_export_of_another_model_setting_lives_elsewhere(tmp_settings):
