@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,35 +26,24 @@ class RetrievalSettings(BaseModel):
 
 
 class ReaderSettings(BaseModel):
-    """How the fact reader decides that a clause states a slot value (calibrated on the bank)."""
+    """How the fact reader decides that a clause states a slot value (thresholds chosen on the development set)."""
 
     use_cues: bool = Field(default=True, description="Read the cue phrases of anchors.yaml beside the model")
     use_model: bool = Field(default=True, description="Read with the embedding model (off: cue phrases only)")
-    method: Literal["linear", "knn", "both"] = Field(
-        default="linear",
-        description="linear: a softmax head per slot on the frozen vectors; knn: nearest examples; both: they must agree",
-    )
     overrule: float = Field(
         default=0.25, ge=0.0, le=1.0,
         description="Confidence lead by which one statement overrules a contradicting one on the same slot",
     )
-    absent_weight: float = Field(default=0.3, gt=0.0, le=5.0, description="linear: weight of 'says nothing on this slot'")
-    mixtures: int = Field(default=1, ge=0, le=5, description="linear: mixed statements per example for training")
-    probability: float = Field(default=0.85, ge=0.0, le=1.0, description="linear: minimum probability of a value")
+    absent_weight: float = Field(default=0.3, gt=0.0, le=5.0, description="Weight of 'says nothing on this slot' in training")
+    mixtures: int = Field(default=1, ge=0, le=5, description="Mixed statements per example for training")
+    probability: float = Field(default=0.85, ge=0.0, le=1.0, description="Minimum probability of a value read by the model")
     exclusion_probability: float = Field(
         default=0.93, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",
     )
-    whole_clause_exclusions: bool = Field(
-        default=False, description="Read values that make a condition fail only from whole clauses, not fragments"
-    )
-    k: int = Field(default=3, ge=1, le=20, description="knn: nearest examples averaged per value")
-    threshold: float = Field(
-        default=0.55, ge=0.0, le=1.0, description="Minimum similarity for a value to be read; below it the slot stays unknown"
-    )
+    k: int = Field(default=3, ge=1, le=20, description="Nearest examples averaged per value (the second opinion on exclusions)")
     min_words: int = Field(default=4, ge=1, le=20, description="Shortest span the model reads (anchors read any)")
     window: int = Field(default=8, ge=3, le=40, description="Words per span when a long clause is read in parts")
-    margin: float = Field(default=0.03, ge=0.0, le=1.0, description="Lead the best value needs over the runner-up")
 
 
 class NotesSettings(BaseModel):

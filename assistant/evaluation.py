@@ -24,7 +24,7 @@ from tqdm import tqdm
 from assistant.config import PROJECT_DIR, Settings
 from assistant.errors import InputError
 from assistant.labels import label_matches
-from assistant.types import Answer, Kind, Passage, ScoredPassage, Status, Verdict
+from assistant.types import Answer, Frame, Kind, Passage, ScoredPassage, Status, Verdict
 
 DEFAULT_SUITE = PROJECT_DIR / "eval" / "golden.yaml"
 RECALL_K = 5
@@ -147,10 +147,7 @@ def _check_conditions(want: dict[str, str], a: Answer) -> list[str]:
 
 
 def frame_of(a: Answer) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for f in a.facts:
-        out.setdefault(f.slot, set()).add(f.value)
-    return out
+    return Frame(facts=tuple(a.facts)).values()
 
 
 def _check_frame(want: dict[str, str], a: Answer) -> list[str]:

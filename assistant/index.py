@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -158,6 +159,30 @@ class Index:
     passages: dict[str, Passage]
     store: VectorStore
     sparse: SparseIndex
+
+    # Lookups the retriever needs on every question, built once per opened index (a scan of
+    # 100k passages per question would cost more than the search itself).
+    @cached_property
+    def by_label(self) -> dict[str, list[Passage]]:
+        """Passages per citation label, in corpus order."""
+        out: dict[str, list[Passage]] = {}
+        for p in self.passages.values():
+            out.setdefault(p.label, []).append(p)
+        return out
+
+    @cached_property
+    def doc_ids(self) -> dict[str, str]:
+        """Instrument ('GDPR') -> the doc_id its passages carry."""
+        return {p.instrument: p.doc_id for p in self.passages.values()}
+
+    @cached_property
+    def children(self) -> dict[str, list[Passage]]:
+        """Passage id -> its direct children (the points under a lead-in)."""
+        out: dict[str, list[Passage]] = {}
+        for p in self.passages.values():
+            if "/" in p.id:
+                out.setdefault(p.id.rsplit("/", 1)[0], []).append(p)
+        return out
 
 
 def _manifest_path(settings: Settings) -> Path:

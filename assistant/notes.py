@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import RulesError
-from assistant.rules import Quote
+from assistant.rules import Quote, read_yaml
 from assistant.semantic import Encoder, VectorBank
 
 
@@ -51,7 +51,7 @@ class _NoteFile(BaseModel):
 def load_notes(path: Path) -> tuple[Note, ...]:
     """Read and validate the notes; errors name the file and the note."""
     try:
-        notes = _NoteFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).notes
+        notes = _NoteFile.model_validate(read_yaml(path)).notes
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the notes file; see the comments at its top") from exc
     ids = [n.id for n in notes]

@@ -18,8 +18,8 @@ from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, load_notes
 from assistant.read import Reader, load_cues, load_examples, parse_given
-from assistant.route import KINDS, Route, Router, describes_practice
-from assistant.rules import load_rules
+from assistant.route import Route, Router, describes_practice
+from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
 from assistant.types import Answer, Kind, Passage
 
@@ -173,9 +173,9 @@ class Assistant:
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:
             return "out_of_scope", route
-        if route.kind in ("definition", "interplay") or (route.kind == "fact" and not named):
+        if route.kind in ("definition", "interplay"):
             return route.kind, route  # type: ignore[return-value]
-        return ("interplay" if {"GDPR", "LED"} & set(instruments_named(clean)) else "fact"), route
+        return ("interplay" if self._names_other_law(clean) else "fact"), route
 
     def _not_english(self, clean: str, base: dict) -> Answer:
         """Only English is read: say so, pointing to a provision the question names, if any."""
@@ -191,9 +191,12 @@ class Assistant:
         """The point of Article 5 a question is about, when it is surely another point than (e)."""
         if route.kind != "other_practice" or route.confidence < self.settings.route.sure:
             return None
-        if {"GDPR", "LED"} & set(instruments_named(clean)):
+        if self._names_other_law(clean):
             return None
         return next(iter(self.retriever.lookup([f"AI Act Art. {route.point}"])), None)
+
+    def _names_other_law(self, clean: str) -> bool:
+        return bool(set(self.rules.questions.interplay_instruments) & set(instruments_named(clean)))
 
     @staticmethod
     def _pointer_sentence(pointer: Passage, book: CitationBook) -> str:

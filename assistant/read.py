@@ -1,8 +1,9 @@
 """Read a scenario for its meaning: the user's words -> a fact frame (slot -> value, with evidence).
 
 The reader splits each turn into clauses, embeds them in one batch with the same model that serves
-retrieval, and classifies every clause against the example bank (assistant/rules/examples.yaml) by
-its nearest examples, one slot at a time. A negated clause ("no AI is involved") is flipped to the
+retrieval, and classifies every clause against the example bank (assistant/rules/examples.yaml) with
+a softmax head per slot on the frozen vectors (its nearest examples a second opinion on
+exclusions). A negated clause ("no AI is involved") is flipped to the
 value the rule file gives for the negation; a few precise anchors (robots.txt) decide outright.
 Below the confidence threshold a slot stays unknown, and the answer asks instead of guessing.
 
@@ -12,7 +13,6 @@ language model) could fill the same frame under the same evidence checks.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from assistant.config import ReaderSettings
 from assistant.errors import InputError, RulesError
-from assistant.rules import UNKNOWN, Patterns, RuleBook, Slot
+from assistant.rules import UNKNOWN, Patterns, RuleBook, Slot, read_yaml
 from assistant.semantic import Encoder, LinearHead, VectorBank
 from assistant.types import Frame, FrameFact
 
@@ -105,7 +105,6 @@ class ExampleBank:
 
     rows: tuple[tuple[str, str, str], ...]
     none: tuple[str, ...]
-    digest: str
 
     def texts(self) -> list[str]:
         return [t for _, _, t in self.rows] + list(self.none)
@@ -113,9 +112,8 @@ class ExampleBank:
 
 def load_examples(path: Path, rules: RuleBook) -> ExampleBank:
     """Read and validate the example bank against the rule file's slots; errors name the entry."""
-    raw = path.read_text(encoding="utf-8")
     try:
-        bank = _Bank.model_validate(yaml.safe_load(raw))
+        bank = _Bank.model_validate(read_yaml(path))
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the example bank; see the comments at its top") from exc
     known = {s.id: set(s.ids()) for s in rules.slots}
@@ -125,7 +123,7 @@ def load_examples(path: Path, rules: RuleBook) -> ExampleBank:
         if bad := set(values) - known[slot]:
             raise RulesError(f"{path.name}: slot {slot!r} has unknown values {sorted(bad)}", f"use: {', '.join(sorted(known[slot]))}")
     rows = tuple((s, v, t) for s, values in bank.slots.items() for v, texts in values.items() for t in texts)
-    return ExampleBank(rows, bank.none, hashlib.sha256(raw.encode()).hexdigest()[:16])
+    return ExampleBank(rows, bank.none)
 
 
 @dataclass(frozen=True)
@@ -141,7 +139,7 @@ class Cue:
 def load_cues(path: Path, rules: RuleBook) -> tuple[Cue, ...]:
     """Read the cue phrases (anchors.yaml), checked against the slots; bad patterns are named."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
         cues = tuple(
             Cue(a["slot"], a["value"], int(a["priority"]), Patterns(patterns=tuple(a["phrases"])))
             for a in data["anchors"]
@@ -193,27 +191,10 @@ class Reader:
             matrix = np.vstack([self.bank.matrix, mixed.matrix]) if texts else self.bank.matrix
             all_rows = [frozenset([x]) if x else frozenset() for x in self.bank.labels] + rows
             self._linear = {
-                s.id: LinearHead(matrix, all_rows, self._labels[s.id], self.settings.absent_weight) for s in self.rules.slots
+                s.id: LinearHead(matrix, all_rows, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir)
+                for s in self.rules.slots
             }
         return self._linear
-
-    def _slot_scores(self, slot: str, vectors: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(units x values) scores and a mask of the units that confidently speak to the slot."""
-        cfg = self.settings
-        if cfg.method in ("linear", "both"):
-            probs = self._heads()[slot].probabilities(vectors)[:, :-1]
-            ok = probs.max(axis=1) >= cfg.probability
-            if cfg.method == "linear":
-                return probs, ok
-        scores = self.bank.scores(sims, self._labels[slot], cfg.k)
-        none = self.bank.scores(sims, [""], cfg.k)[:, 0]
-        top = np.sort(scores, axis=1)
-        best, lead = top[:, -1], top[:, -1] - (top[:, -2] if top.shape[1] > 1 else 0.0)
-        near = (best >= cfg.threshold) & (lead >= cfg.margin) & (best > none)
-        if cfg.method == "knn":
-            return scores, near
-        # both: the head decides, and the nearest examples must agree on the value
-        return probs, ok & near & (probs.argmax(axis=1) == scores.argmax(axis=1))
 
     def read_clauses(self, clauses: Sequence[str]) -> list[Reading]:
         """Every confident (slot, value) in every clause, negation and anchors applied.
@@ -233,17 +214,14 @@ class Reader:
         out: list[Reading] = []
         for slot in self.rules.slots:
             values = [label.split("=", 1)[1] for label in self._labels[slot.id]]
-            scores, ok = self._slot_scores(slot.id, vectors, sims)
-            best = scores.max(axis=1)
-            # remarks too: a remark the user did not make would be noise
-            strict = np.array([slot.multiple or (slot.id, v) in self._excluding for v in values])[scores.argmax(axis=1)]
-            clear = best >= self.settings.exclusion_probability
-            if self.settings.method == "linear":  # and the nearest examples must agree on it
-                near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
-                clear &= near == scores.argmax(axis=1)
-            if self.settings.whole_clause_exclusions:  # a fragment out of its clause may mislead
-                clear &= np.array([span == clauses[i] for i, span, _ in units])
-            ok &= ~strict | clear
+            scores = self._heads()[slot.id].probabilities(vectors)[:, :-1]  # `absent` dropped
+            best, chosen = scores.max(axis=1), scores.argmax(axis=1)
+            # A value that makes a condition fail (and a remark: one the user did not make would
+            # be noise) needs more evidence, and the nearest examples must agree on it.
+            strict = np.array([slot.multiple or (slot.id, v) in self._excluding for v in values])[chosen]
+            near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
+            clear = (best >= self.settings.exclusion_probability) & (near == chosen)
+            ok = (best >= self.settings.probability) & (~strict | clear)
             for i, clause in enumerate(clauses):
                 if reading := self._anchored(slot, clause, i):
                     out.append(reading)
@@ -252,7 +230,7 @@ class Reader:
                     continue
                 found: dict[str, Reading] = {}  # one clause may state two values ("... but also ...")
                 for u in sorted(np.flatnonzero((owner == i) & ok), key=lambda u: -best[u]):
-                    value: str | None = values[int(np.argmax(scores[u]))]
+                    value: str | None = values[int(chosen[u])]
                     if is_negated(units[u][2]):
                         value = slot.value(value).negated
                     if value and value not in found:

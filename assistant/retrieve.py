@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from pydantic import ConfigDict
 
 from assistant.config import RetrievalSettings
 from assistant.errors import RulesError
+from assistant.rules import read_yaml
 from assistant.index import Index
 from assistant.labels import instruments_named, label_matches, references_in
 from assistant.semantic import Encoder, VectorBank
@@ -38,7 +40,7 @@ class QuestionIndex:
         extra: Sequence[tuple[str, str]] = (),
     ) -> None:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = read_yaml(path)
             by_label: dict[str, list[str]] = data["passages"]
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise RulesError(f"{path.name}: {exc}", "a `passages:` map of label -> questions") from exc
@@ -85,7 +87,8 @@ class HybridRetriever(BaseRetriever):
         pinpoint: list[Passage] = []
         broad: list[Passage] = []
         for ref in references_in(query):
-            hits = [p for p in self.index.passages.values() if label_matches(ref, p.label) and self._allowed(p)]
+            hits = [p for label, group in self.index.by_label.items() if label_matches(ref, label)
+                    for p in group if self._allowed(p)]
             exact = [p for p in hits if p.label == ref]
             if len(hits) <= _PINPOINT or exact:
                 pinpoint += [p for p in (exact or hits)[:_PINPOINT] if p not in pinpoint]
@@ -97,25 +100,24 @@ class HybridRetriever(BaseRetriever):
         first, then primary law, longest term first."""
         q = " " + " ".join(re.sub(r"[^\w\s-]", " ", query.lower()).split()) + " "
         named = instruments_named(query)
-        hits = [(m.group(1), p) for p in self.index.passages.values()
-                if (m := _DEFINITION.match(p.text)) and f" {m.group(1).lower()} " in q and self._allowed(p)]
+        hits = [(term, p) for term, p in self._definitions if f" {term.lower()} " in q and self._allowed(p)]
         hits.sort(key=lambda h: (h[1].instrument not in named, -len(h[0]), AUTHORITY_RANK[h[1].authority], h[1].order))
         return [p for _, p in hits]
 
+    @cached_property
+    def _definitions(self) -> list[tuple[str, Passage]]:
+        """(defined term, passage) for every passage that opens with a definition; read once."""
+        return [(m.group(1), p) for p in self.index.passages.values() if (m := _DEFINITION.match(p.text))]
+
     def lookup(self, labels: Sequence[str]) -> list[Passage]:
         """Passages by exact label, in the order the labels are given."""
-        by_label: dict[str, list[Passage]] = {}
-        for p in self.index.passages.values():
-            by_label.setdefault(p.label, []).append(p)
-        return [p for label in labels for p in by_label.get(label, []) if self._allowed(p)]
+        return [p for label in labels for p in self.index.by_label.get(label, []) if self._allowed(p)]
 
     def family(self, passage: Passage) -> list[Passage]:
         """The passage's parent (a lead-in such as 'Processing shall be lawful only if...:') and
         its direct children (the points under a lead-in)."""
-        parent_id = passage.id.rsplit("/", 1)[0]
-        depth = passage.id.count("/") + 1
-        return [p for p in self.index.passages.values()
-                if p.id == parent_id or (p.id.startswith(passage.id + "/") and p.id.count("/") == depth)]
+        parent = self.index.passages.get(passage.id.rsplit("/", 1)[0]) if "/" in passage.id else None
+        return ([parent] if parent else []) + self.index.children.get(passage.id, [])
 
     def _topic_passages(self, labels: Sequence[str], fused: dict[str, float], per_label: int = 2) -> list[Passage]:
         """Passages for topic labels; where a label covers several passages (a blog section), the
@@ -146,7 +148,7 @@ class HybridRetriever(BaseRetriever):
         if self.questions is not None:
             asked = [i for i in self.questions.rank(vector, self.settings.dense_k) if self._allowed(passages[i])]
             rankings += [asked] * self.settings.question_weight
-        doc_ids = {p.instrument: p.doc_id for p in passages.values()}
+        doc_ids = self.index.doc_ids
         for instrument in instruments_named(query):
             if instrument != "AI Act" and instrument in doc_ids:  # the home instrument is everywhere
                 extra = self._dense(vector, 5, {"doc_id": doc_ids[instrument]})

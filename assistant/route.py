@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.errors import RulesError
+from assistant.rules import read_yaml
 from assistant.semantic import Encoder, LinearHead, VectorBank
 
 KINDS = ("definition", "fact", "interplay", "scenario", "out_of_scope")
@@ -64,7 +65,7 @@ class Route:
 def load_kinds(path: Path) -> tuple[list[str], list[str]]:
     """(texts, labels) of the routing bank; other-practice labels read 'other_practice:5(1)(f)'."""
     try:
-        data = _KindFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        data = _KindFile.model_validate(read_yaml(path))
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the routing bank; see the comments at its top") from exc
     if unknown := set(data.kinds) - {*KINDS, "other_practice"}:
@@ -85,7 +86,7 @@ class Router:
         texts, labels = load_kinds(path)
         self.bank = VectorBank("kinds", texts, labels, encoder, cache_dir)
         self.encoder = encoder
-        self.head = LinearHead(self.bank.matrix, [frozenset([x]) for x in labels], self.bank.label_set)
+        self.head = LinearHead(self.bank.matrix, [frozenset([x]) for x in labels], self.bank.label_set, cache_dir=cache_dir)
 
     def route(self, question: str) -> Route:
         lang = language(question)

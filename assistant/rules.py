@@ -16,6 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from assistant.errors import RulesError
 
+# libyaml's loader when present: about a dozen data files are read on every cold start.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> object:
+    """A YAML data file, parsed safely (errors are yaml.YAMLError or OSError)."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
+
 UNKNOWN = "unknown"
 
 
@@ -75,6 +83,7 @@ class Topic(_Rule):
 
 
 class QuestionRules(_Rule):
+    interplay_instruments: tuple[str, ...] = Field(description="Citation prefixes whose naming makes a question one of interplay")
     other_regimes: Patterns
     injection: Patterns
     law_terms: Patterns
@@ -220,7 +229,7 @@ class RuleBook(_Rule):
 def load_rules(path: Path) -> RuleBook:
     """Read and validate a rule file; every pattern is compiled so errors surface here."""
     try:
-        book = RuleBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        book = RuleBook.model_validate(read_yaml(path))
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the rule file; see the comments at its top") from exc
     topics = [p for t in book.questions.topics for p in (t.cues, t.unless)]

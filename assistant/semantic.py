@@ -78,12 +78,6 @@ class VectorBank:
             out[:, j] = np.sort(part, axis=1)[:, -kk:].mean(axis=1)
         return out
 
-    def best(self, vector: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
-        """Labels ranked for one query vector, with their scores."""
-        scores = self.scores(self.similarities(vector[None, :]), self.label_set, k)[0]
-        order = np.argsort(-scores)
-        return [(self.label_set[i], float(scores[i])) for i in order]
-
 
 class LinearHead:
     """A softmax classifier on frozen vectors: the given labels, plus `absent` for every row that
@@ -94,12 +88,26 @@ class LinearHead:
     ABSENT = ""
 
     def __init__(self, matrix: np.ndarray, rows: Sequence[frozenset[str]], labels: Sequence[str],
-                 absent_weight: float = 1.0, l2: float = 1e-3, steps: int = 300) -> None:
+                 absent_weight: float = 1.0, l2: float = 1e-3, steps: int = 300, cache_dir: Path | None = None) -> None:
         self.matrix, self.rows, self.classes = matrix, rows, [*labels, self.ABSENT]
-        self.absent_weight, self.l2, self.steps = absent_weight, l2, steps
+        self.absent_weight, self.l2, self.steps, self.cache_dir = absent_weight, l2, steps, cache_dir
 
     @cached_property
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Trained once per content and settings; cached on disk, since training takes seconds."""
+        key = hashlib.sha256(self.matrix.tobytes())
+        key.update(repr((self.classes, [sorted(r) for r in self.rows], self.absent_weight, self.l2, self.steps)).encode())
+        path = self.cache_dir / f"head-{key.hexdigest()[:16]}.npz" if self.cache_dir else None
+        if path and path.exists():
+            data = np.load(path)
+            return data["w"], data["b"]
+        w, b = self._train()
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, w=w, b=b)
+        return w, b
+
+    def _train(self) -> tuple[np.ndarray, np.ndarray]:
         x = self.matrix
         index = {label: i for i, label in enumerate(self.classes[:-1])}
         y = np.array([next((index[x] for x in sorted(r) if x in index), len(index)) for r in self.rows])

@@ -22,9 +22,7 @@ def frame_scores(assistant: Assistant, items: list[dict]) -> dict:
     stats: dict = defaultdict(lambda: {"total": 0, "correct": 0, "filled": 0, "filled_correct": 0,
                                        "confusion": defaultdict(lambda: defaultdict(int))})
     for item in items:
-        read: dict[str, set[str]] = {}
-        for fact in assistant.reader.read([item["text"]]).facts:
-            read.setdefault(fact.slot, set()).add(fact.value)
+        read = assistant.reader.read([item["text"]]).values()
         for slot, want in (item.get("frame") or {}).items():
             got = read.get(slot, {"unknown"})
             s = stats[slot]

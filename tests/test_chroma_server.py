@@ -3,66 +3,22 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from assistant.backends import ChromaBackend
+from assistant.backends import ChromaBackend, chroma_server
 from assistant.config import PROJECT_DIR, Settings
 from assistant.index import ingest, open_index
 from assistant.retrieve import HybridRetriever
 
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_heartbeat(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"chroma server exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"chroma server at {url} did not answer within {timeout} s")
-
 
 @pytest.fixture
 def chroma_url(tmp_path: Path):
-    assert CHROMA.exists(), f"no chroma executable next to {sys.executable}"
-    port = _free_port()
-    log = (tmp_path / "chroma-server.log").open("w")
-    server = subprocess.Popen(
-        [str(CHROMA), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "chroma-server")],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_heartbeat(url, server)
+    """A real `chroma run` on 127.0.0.1, started and stopped by the project's own helper."""
+    with chroma_server(tmp_path / "chroma-server") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 @pytest.mark.slow
