@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 
 from assistant.backends import make_chat_model, make_embeddings
 from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_notes, compose_scenario
@@ -22,6 +22,9 @@ from assistant.route import Route, Router, describes_practice
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
 from assistant.types import Answer, Kind, Passage
+
+if TYPE_CHECKING:  # imported only where a chat model is configured (half a second of imports)
+    from langchain_core.language_models import BaseChatModel
 
 MAX_QUESTION_CHARS = 2000
 

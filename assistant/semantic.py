@@ -52,7 +52,10 @@ class VectorBank:
         self.name, self.texts, self.labels = name, list(texts), list(labels)
         self.encoder, self.cache_dir = encoder, cache_dir
         self.label_set = list(dict.fromkeys(self.labels))
-        self._rows = {label: np.array([i for i, x in enumerate(self.labels) if x == label]) for label in self.label_set}
+        rows: dict[str, list[int]] = {}
+        for i, label in enumerate(self.labels):
+            rows.setdefault(label, []).append(i)
+        self._rows = {label: np.array(ids) for label, ids in rows.items()}
 
     @cached_property
     def matrix(self) -> np.ndarray:

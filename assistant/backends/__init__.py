@@ -10,7 +10,7 @@ searched in-process (`assistant.vectors`), a server through `chroma`.
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from assistant.backends.chroma import ChromaBackend, chroma_server
 from assistant.backends.embeddings import OnnxEmbeddings, make_embeddings
@@ -19,6 +19,9 @@ from assistant.backends.export import (
 )
 from assistant.config import Settings
 from assistant.errors import ConfigError
+
+if TYPE_CHECKING:  # the chat-model machinery costs half a second to import; only a configured model needs it
+    from langchain_core.language_models import BaseChatModel
 
 __all__ = [
     "ChromaBackend", "OnnxEmbeddings", "chroma_server", "ensure_onnx_export", "export_dir", "export_onnx",
