@@ -17,8 +17,8 @@ from assistant.labels import instruments_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, load_notes
-from assistant.read import Reader, load_cues, load_examples, parse_given
-from assistant.route import Route, Router, describes_practice
+from assistant.read import Reader, load_asking, load_cues, load_examples, parse_given
+from assistant.route import Route, Router, describes_practice, speaks_of_own
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
 from assistant.types import Answer, Kind, Passage
@@ -92,7 +92,9 @@ class Assistant:
     def reader(self) -> Reader:
         bank = load_examples(self.settings.examples_file, self.rules)
         cues = load_cues(self.settings.anchors_file, self.rules)
-        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.cache_dir, cues=cues)
+        asking = load_asking(self.settings.anchors_file)
+        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.cache_dir,
+                      cues=cues, asking=asking)
 
     @cached_property
     def composer(self) -> ChatComposer | None:
@@ -169,9 +171,13 @@ class Assistant:
             return "out_of_scope", route
         sure = self.settings.route.sure
         follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
+        if follow_up and not clean.rstrip().endswith("?"):
+            return "scenario", route  # a statement after a scenario adds to it (often answers its question)
         read = self.reader.count(clean)
-        # a question that names a provision asks about the law, unless it plainly describes a practice
-        if describes_practice(route, read, follow_up, sure) and (read >= 3 or not references_in(clean)):
+        # a question that names a provision asks about the law, unless it plainly describes a
+        # practice: facts enough, or the asker's own practice ("we", "our") by the router's reading
+        plain = read >= 3 or not references_in(clean) or (route.kind == "scenario" and speaks_of_own(clean))
+        if describes_practice(route, read, follow_up, sure) and plain:
             return "scenario", route
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:

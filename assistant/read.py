@@ -154,6 +154,32 @@ def load_cues(path: Path, rules: RuleBook) -> tuple[Cue, ...]:
 
 
 @dataclass(frozen=True)
+class Asking:
+    """Tells a question about the law's classification ("Is that untargeted scraping?") from a
+    statement of fact: a question with fewer than `min_content` words of its own states nothing."""
+
+    words: frozenset[str]
+    min_content: int
+    supposing: re.Pattern[str]
+
+    def states_nothing(self, clause: str) -> bool:
+        if not clause.rstrip().endswith("?") or self.supposing.search(clause):
+            return False
+        own = [w for w in (t.strip(".,;:!?\"'“”‘’") for t in clause.lower().split()) if w and w not in self.words]
+        return len(own) < self.min_content
+
+
+def load_asking(path: Path) -> Asking:
+    """The `asking:` section of anchors.yaml."""
+    try:
+        data = read_yaml(path)["asking"]
+        return Asking(frozenset(str(w).lower() for w in data["words"]), int(data["min_content"]),
+                      re.compile(data["supposing"], re.IGNORECASE))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
+        raise RulesError(f"{path.name}: {exc}", "give `asking:` with `words`, `min_content` and a `supposing` pattern") from exc
+
+
+@dataclass(frozen=True)
 class Reading:
     """One slot value read from one clause."""
 
@@ -170,9 +196,9 @@ class Reader:
 
     def __init__(
         self, rules: RuleBook, bank: ExampleBank, encoder: Encoder, settings: ReaderSettings,
-        cache_dir: Path | None = None, cues: tuple[Cue, ...] = (),
+        cache_dir: Path | None = None, cues: tuple[Cue, ...] = (), asking: Asking | None = None,
     ) -> None:
-        self.rules, self.settings, self.encoder = rules, settings, encoder
+        self.rules, self.settings, self.encoder, self.asking = rules, settings, encoder, asking
         self.cues = cues if settings.use_cues else ()
         labels = [f"{slot}={value}" for slot, value, _ in bank.rows] + [""] * len(bank.none)
         self.bank = VectorBank("reader", bank.texts(), labels, encoder, cache_dir)
@@ -222,6 +248,8 @@ class Reader:
             near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
             clear = (best >= self.settings.exclusion_probability) & (near == chosen)
             ok = (best >= self.settings.probability) & (~strict | clear)
+            if self.settings.agree_always:
+                ok &= near == chosen
             for i, clause in enumerate(clauses):
                 if reading := self._anchored(slot, clause, i):
                     out.append(reading)
@@ -255,7 +283,7 @@ class Reader:
     def read(self, turns: Sequence[str], given: Mapping[str, str] | None = None) -> Frame:
         """The frame over a conversation: a later turn overrides only the slots it speaks to, and
         facts given by the user override both."""
-        clauses = [split_clauses(t) for t in turns]
+        clauses = [[c for c in split_clauses(t) if not (self.asking and self.asking.states_nothing(c))] for t in turns]
         readings = self.read_clauses([c for cs in clauses for c in cs])
         frame: dict[str, list[FrameFact]] = {}
         contradictions: list[str] = []

@@ -34,6 +34,13 @@ _FOREIGN = set("il lo la le gli di da che per con non una uno sono della del del
                "el los las es por para con una que del se sus está cuándo cómo qué nuestro "  # Spanish
                "het een van niet voor zijn wij".split())  # Dutch
 
+# The first person: "we", "our", "my" tell that the asker describes a practice of their own.
+_OWN = re.compile(r"\b(?:we|we're|we've|we'd|our|us|i'm|i've|my)\b", re.IGNORECASE)
+
+
+def speaks_of_own(question: str) -> bool:
+    return bool(_OWN.search(question))
+
 
 def language(question: str) -> str:
     """'en', or 'other' when the question is plainly written in another language."""

@@ -9,7 +9,7 @@ import yaml
 
 from assistant.config import Settings
 from assistant.errors import InputError, RulesError
-from assistant.read import is_negated, load_cues, load_examples, parse_given, split_clauses, windows
+from assistant.read import is_negated, load_asking, load_cues, load_examples, parse_given, split_clauses, windows
 from assistant.rules import load_rules
 
 SETTINGS = Settings()
@@ -88,6 +88,27 @@ def test_cue_phrases_name_known_slot_values(tmp_path, rules):
 # ---- reading real words (real model) -----------------------------------------------------------
 
 
+@pytest.mark.parametrize(("clause", "nothing"), [
+    ("Is that untargeted scraping from the internet?", True),     # asks how the law classifies it
+    ("Does the facial scraping ban cover it?", True),
+    ("Still the banned scraping?", True),
+    ("Does that change your answer?", True),
+    ("Can we keep using it after February 2025?", False),         # words of its own: a fact
+    ("Is it legal to scrape every face from Instagram for our search engine?", False),
+    ("What if it only targeted one suspect?", False),             # a what-if states what it supposes
+    ("The crawler takes every face.", False),                     # a statement, not a question
+])
+def test_a_question_about_the_laws_words_states_no_fact(clause, nothing):
+    assert load_asking(SETTINGS.anchors_file).states_nothing(clause) is nothing
+
+
+def test_the_asking_section_is_checked(tmp_path):
+    bad = tmp_path / "anchors.yaml"
+    bad.write_text("version: 1\nanchors: []\nasking: {words: [is], min_content: 3, supposing: '(('}\n")
+    with pytest.raises(RulesError, match="anchors.yaml"):
+        load_asking(bad)
+
+
 def _frame(assistant, *turns, given=None):
     return {f.slot: f for f in assistant.reader.read(list(turns), given).facts}
 
@@ -115,3 +136,12 @@ def test_a_later_turn_overrides_only_the_slots_it_speaks_to_and_given_facts_win(
     assert frame["source"].value == "cctv" and frame["targeting"].value == "untargeted"
     frame = _frame(assistant, first, given={"source": "offline"})
     assert (frame["source"].value, frame["source"].origin) == ("offline", "given")
+
+
+@pytest.mark.slow
+def test_a_closing_question_in_the_laws_words_adds_no_fact(assistant):
+    # Without the filter, "from the internet" in the question was read as the images' source.
+    text = "Our app users upload selfies of themselves. Is that untargeted scraping from the internet?"
+    frame = _frame(assistant, text)
+    assert all("Is that" not in f.evidence for f in frame.values())
+    assert frame.get("source") is None or frame["source"].value != "internet"

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import RulesError
-from assistant.route import Route, describes_practice, language, load_kinds
+from assistant.route import Route, describes_practice, language, load_kinds, speaks_of_own
 
 
 @pytest.mark.parametrize(("question", "lang"), [
@@ -39,6 +39,25 @@ def test_the_routing_bank_loads_and_rejects_unknown_kinds(tmp_path):
 ])
 def test_describes_practice(kind, confidence, read, follow_up, expected):
     assert describes_practice(Route(kind, confidence), read, follow_up, sure=0.8) is expected
+
+
+@pytest.mark.parametrize(("question", "own"), [
+    ("What if we stop adding faces and keep using our old database?", True),
+    ("I'm a postdoc and my crawler collects faces", True),
+    ("Does Article 5(1)(e) apply to CCTV footage?", False),
+    ("Is using existing databases banned?", False),
+])
+def test_speaks_of_own(question, own):
+    assert speaks_of_own(question) is own
+
+
+@pytest.mark.slow
+def test_a_statement_after_a_scenario_continues_it_and_a_provision_named_by_an_asker_stays_a_scenario(assistant):
+    first = "We run an AI crawler that indexes every face it finds on public web pages."
+    assert assistant.ask("Exclusively defence, no police or civilian users.", history=[first]).kind == "scenario"
+    named = "What if we stop adding new faces and only keep using the face database we built in 2023? Does Article 5(1)(e) still apply to us?"
+    assert assistant.ask(named).kind == "scenario"
+    assert assistant.ask("Does Article 5(1)(e) apply to CCTV footage?").kind != "scenario"
 
 
 @pytest.mark.slow
