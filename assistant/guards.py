@@ -126,9 +126,10 @@ def check_answer(answer: Answer, retrieved: Mapping[str, Passage], rules: RuleBo
     out += [Violation("uncited_law", f"no citation: {s[:80]!r}") for s in _uncited_law(answer.answer, rules)]
     # 4. the verdict follows from the conditions and the text does not say otherwise
     out += _verdict_violations(answer, rules)
-    # 5. an abstention carries no law
-    if answer.abstained and (answer.citations or answer.verdict):
-        out.append(Violation("abstention", "an abstention must not cite or give a verdict"))
+    # 5. an abstention carries no law: at most the one provision it points to (the point of
+    #    Article 5 a question is about, the provision a question in another language names)
+    if answer.abstained and (len(answer.citations) > 1 or answer.verdict):
+        out.append(Violation("abstention", "an abstention gives no verdict and cites at most the provision it points to"))
     return out
 
 

@@ -122,7 +122,8 @@ class Assistant:
         base = {"question": question, "kind": kind, "notice": rules.notice, "corpus_version": self.corpus_version}
         if route.language != "en" and not given:
             return self._not_english(clean, base)
-        pointer = self._other_practice(route, clean) if kind != "scenario" else None
+        # a matching answer note means the sources do speak to it (the 2026 deepfake ban, its date)
+        pointer = self._other_practice(route, clean) if kind != "scenario" and not notes else None
         topics = rules.questions.topic_labels(clean)
         retrieved = self.retriever.search(clean, definitions=kind == "definition", labels=topics) if clean else []
         if not notes and should_abstain(kind, retrieved, self.settings.retrieval.relevance_floor):
@@ -140,17 +141,16 @@ class Assistant:
                 facts=list(frame.facts), contradictions=list(frame.contradictions),
             )
             return self._guarded(answer, pool)
+        if pointer:
+            return self._pointed(pointer, base)
         pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
-        if pointer:
-            pool[pointer.id] = pointer
         book = CitationBook(pool)
-        head = [self._pointer_sentence(pointer, book)] if pointer else []
         if notes:  # the direct answer, its quotes, then what the search found beside them
             text = compose_notes(notes, book)
             if extra := compose_extractive(clean, kind, retrieved, book, max_passages=2, skip=True):
                 text += "\n" + extra
-        elif self.composer is not None and not pointer:
+        elif self.composer is not None:
             answer = Answer(**base, answer=self.composer.compose(clean, retrieved, book), citations=book.citations)
             if not check_answer(answer, pool, rules):
                 return answer
@@ -158,7 +158,7 @@ class Assistant:
             text = compose_extractive(clean, kind, retrieved, book)
         else:
             text = compose_extractive(clean, kind, retrieved, book)
-        return self._guarded(Answer(**base, answer="\n".join([*head, text]), citations=book.citations), pool)
+        return self._guarded(Answer(**base, answer=text, citations=book.citations), pool)
 
     def _kind(self, clean: str, turns: Sequence[str], given: bool, answered: bool) -> tuple[Kind, Route]:
         """The question's kind: the router's, unless the reader finds a practice described;
@@ -193,7 +193,7 @@ class Assistant:
         text = "I can only read and answer questions in English; please ask again in English."
         if named:
             text += f" The provision you name is {named[0].label}: “{named[0].text}” [{book.cite(named[0], named[0].text)}]"
-        answer = Answer(**{**base, "kind": "out_of_scope"}, answer=text, citations=book.citations, abstained=not named)
+        answer = Answer(**{**base, "kind": "out_of_scope"}, answer=text, citations=book.citations, abstained=True)
         return self._guarded(answer, {p.id: p for p in named})
 
     def _other_practice(self, route: Route, clean: str) -> Passage | None:
@@ -207,12 +207,16 @@ class Assistant:
     def _names_other_law(self, clean: str) -> bool:
         return bool(set(self.rules.questions.interplay_instruments) & set(instruments_named(clean)))
 
-    @staticmethod
-    def _pointer_sentence(pointer: Passage, book: CitationBook) -> str:
-        n = book.cite(pointer, pointer.text)
+    def _pointed(self, pointer: Passage, base: dict) -> Answer:
+        """Another point of Article 5 asked about for its own sake: outside what the sources
+        analyse, so the answer declines, naming the point and quoting its words, nothing more."""
+        book = CitationBook({pointer.id: pointer})
         point = pointer.label.removeprefix("AI Act Art. ")
-        return (f"This concerns Article {point} of the AI Act, not Article 5(1)(e), the point I cover; "
-                f"I quote what the sources say without analysing it further [{n}].")
+        n = book.cite(pointer, pointer.text)
+        text = (f"This concerns Article {point} of the AI Act, not Article 5(1)(e), the only point my sources "
+                f"analyse, so I do not answer it [{n}]. The provision begins: “{pointer.text}” [{n}]")
+        answer = Answer(**{**base, "kind": "out_of_scope"}, answer=text, citations=book.citations, abstained=True)
+        return self._guarded(answer, {pointer.id: pointer})
 
     def _guarded(self, answer: Answer, pool: Mapping[str, Passage]) -> Answer:
         if violations := check_answer(answer, pool, self.rules):

@@ -155,7 +155,11 @@ def test_guard_4_prohibited_needs_a_citation_for_each_condition(good, rules):
 def test_guard_5_abstention_cannot_carry_law(good, rules):
     answer, pool = good
     broken = answer.model_copy(update={"abstained": True})
-    assert "abstention" in _guards(broken, pool, rules)
+    assert len(answer.citations) > 1 and "abstention" in _guards(broken, pool, rules)
+    pointer = answer.model_copy(update={"abstained": True, "verdict": None, "kind": "out_of_scope", "conditions": []})
+    assert "abstention" in _guards(pointer, pool, rules)  # several citations
+    one = pointer.model_copy(update={"citations": pointer.citations[:1], "answer": pointer.answer.split("\n")[0]})
+    assert "abstention" not in _guards(one, pool, rules)  # the one provision it points to
 
 
 def test_quoted_brackets_are_not_markers(good, rules):

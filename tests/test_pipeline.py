@@ -96,7 +96,8 @@ def test_scope_is_a_verdict_too(assistant):
 def test_another_point_of_article_5_is_named_not_analysed(assistant):
     answer = assistant.ask("Is emotion recognition at work banned?")
     assert not answer.verdict and answer.answer.startswith("This concerns Article 5(1)(f)")
-    assert answer.citations[0].label == "AI Act Art. 5(1)(f)"
+    assert answer.abstained and answer.kind == "out_of_scope"
+    assert [c.label for c in answer.citations] == ["AI Act Art. 5(1)(f)"]
 
 
 def test_a_question_in_another_language_gets_an_english_reply(assistant):

@@ -54,13 +54,17 @@ def test_given_facts_are_checked_and_errors_name_the_valid_ones(rules):
     assert "provided_by_subjects" in err.value.hint
 
 
-def test_the_example_bank_matches_the_slots_and_is_affirmative(rules):
+def test_the_example_bank_matches_the_slots_and_never_states_a_flipped_value_negatively(rules):
     bank = load_examples(SETTINGS.examples_file, rules)
     slots = {s.id: set(s.ids()) for s in rules.slots}
     assert all(v in slots[s] for s, v, _ in bank.rows)
     assert {(s, v) for s, v, _ in bank.rows} == {(s, v) for s, values in slots.items() for v in values}
-    # the reader flips negated clauses, so the bank states facts positively
-    assert not [t for _, _, t in bank.rows if is_negated(t)]
+    # The reader turns a negated reading of a value with `negated:` around ("no AI" -> non_ai), so
+    # those values are stated positively; "the bot doesn't look for anyone in particular" may
+    # teach `untargeted`, whose negated mention settles nothing. (Measured on the development
+    # set: dropping such statements raised the critical errors from 5 to 14 of 271.)
+    flipped = {(s.id, v.id) for s in rules.slots for v in s.values if v.negated}
+    assert not [t for s, v, t in bank.rows if (s, v) in flipped and is_negated(t)]
 
 
 def _bad_bank(tmp_path: Path, mutate) -> Path:
