@@ -1,4 +1,4 @@
-"""Tests for assistant/evaluation.py and assistant/report.py, with a scripted answerer (no mocks)."""
+"""Tests for assistant/evaluation/ and assistant/report.py, with a scripted answerer (no mocks)."""
 
 from __future__ import annotations
 
