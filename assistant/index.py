@@ -17,22 +17,22 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable
 
-import bm25s
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.backends import ChromaBackend, ensure_onnx_export, make_embeddings
+from assistant.backends import BM25, ChromaBackend, ensure_onnx_export, make_embeddings, single_threaded_blas
 from assistant.chunking import CHUNKER_VERSION, chunk_corpus
 from assistant.config import Settings
 from assistant.corpus import corpus_version, load_documents
 from assistant.errors import IndexMissingError, IndexStaleError
+from assistant.labels import normalise_label
 from assistant.types import Passage
 from assistant.vectors import ExactVectorStore
 
@@ -68,45 +68,43 @@ class IngestReport(BaseModel):
     corpus_version: str = ""
 
 
+_WORD = re.compile(r"[0-9a-zà-ÿ]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens with a light suffix strip, so 'scraping'/'scraped' meet 'scrape'."""
-    out = []
-    for word in re.findall(r"[0-9a-zà-ÿ]+", text.lower()):
-        for suffix in ("ing", "ed", "es", "s"):
-            if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                word = word[: -len(suffix)]
-                break
-        out.append(word)
-    return out
+    """Lower-case word tokens with a light suffix strip, so 'scraping'/'scraped' meet 'scrape'.
+    Stems are memoised: the composer tokenises every candidate sentence of every answer."""
+    return [_stem(word) for word in _WORD.findall(text.lower())]
 
 
 class SparseIndex:
-    """BM25 (bm25s) over passage texts, persisted beside the vector index."""
+    """BM25 over passage texts, persisted beside the vector index."""
 
-    def __init__(self, model: bm25s.BM25, ids: list[str]) -> None:
+    def __init__(self, model: BM25, ids: list[str]) -> None:
         self.model, self.ids = model, ids
 
     @classmethod
     def build(cls, passages: list[Passage]) -> SparseIndex:
-        model = bm25s.BM25()
-        model.index([tokens(f"{p.label} {p.text}") or ["_"] for p in passages], show_progress=False)
-        return cls(model, [p.id for p in passages])
+        return cls(BM25.build([tokens(f"{p.label} {p.text}") or ["_"] for p in passages]), [p.id for p in passages])
 
     def save(self, folder: Path) -> None:
-        self.model.save(str(folder / "bm25"), show_progress=False)
+        self.model.save(folder / "bm25")
         (folder / "bm25_ids.json").write_text(json.dumps(self.ids))
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
-        model = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
-        return cls(model, json.loads((folder / "bm25_ids.json").read_text()))
+        return cls(BM25.load(folder / "bm25"), json.loads((folder / "bm25_ids.json").read_text()))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        words = tokens(query)
-        if not words:
-            return []
-        docs, scores = self.model.retrieve([words], k=min(k, len(self.ids)), show_progress=False)
-        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        return [(self.ids[row], score) for row, score in self.model.top(tokens(query), k)]
 
 
 class CachingEmbeddings(Embeddings):
@@ -168,6 +166,20 @@ class Index:
         out: dict[str, list[Passage]] = {}
         for p in self.passages.values():
             out.setdefault(p.label, []).append(p)
+        return out
+
+    @cached_property
+    def labels_under(self) -> dict[str, list[str]]:
+        """Normalised reference -> the labels it matches (labels.label_matches), in corpus order.
+
+        A reference matches a label when it is the label's whole normalised form or the part before
+        one of its '(': 'aiactart5(1)(e)' is keyed under 'aiactart5', 'aiactart5(1)' and itself.
+        So resolving a reference is one look-up, not a scan of every label."""
+        out: dict[str, list[str]] = {}
+        for label in self.by_label:
+            got = normalise_label(label)
+            for key in dict.fromkeys([*(got[:i] for i, c in enumerate(got) if c == "("), got]):
+                out.setdefault(key, []).append(label)
         return out
 
     @cached_property
@@ -307,7 +319,10 @@ def check_fresh(settings: Settings, manifest: Manifest) -> None:
 
 
 def open_index(settings: Settings, embeddings: Embeddings | None = None) -> Index:
-    """Open the current build for searching; says so when it is missing or stale."""
+    """Open the current build for searching; says so when it is missing or stale.
+
+    From here on the process runs numpy's BLAS on one thread: the query path's products are small,
+    and split over two cores they wait on whatever else the machine runs (assistant/backends/threads.py)."""
     manifest = read_manifest(settings)
     if manifest is None:
         raise IndexMissingError(f"no index in {settings.data_dir}", _INGEST_HINT)
@@ -317,6 +332,7 @@ def open_index(settings: Settings, embeddings: Embeddings | None = None) -> Inde
         raise IndexMissingError(f"the index in {settings.data_dir} is incomplete", _INGEST_HINT)
     passages = _read_passages(folder)
     embeddings = embeddings or make_embeddings(settings)
+    single_threaded_blas()
     if settings.chroma_url:  # the index lives in a Chroma server: search there
         backend = ChromaBackend(settings)
         if manifest.collection not in backend.names():

@@ -25,7 +25,7 @@ from assistant.config import RetrievalSettings
 from assistant.errors import RulesError
 from assistant.rules import read_yaml
 from assistant.index import Index
-from assistant.labels import instruments_named, label_matches, references_in
+from assistant.labels import instruments_named, normalise_label, references_in
 from assistant.semantic import Encoder, VectorBank
 from assistant.types import AUTHORITY_RANK, Passage, ScoredPassage
 
@@ -52,12 +52,21 @@ class QuestionIndex:
         pairs = [(q, label) for label, qs in by_label.items() if label in ids for q in qs] + [p for p in extra if p[1] in ids]
         texts, labels = [q for q, _ in pairs], [label for _, label in pairs]
         self.bank = VectorBank("passage-questions", texts, labels, encoder, cache_dir)
-        self.ids = ids
+        self.encoder, self.ids = encoder, ids
+        # Bank rows grouped by label (in label_set order), so a label's score, the similarity of its
+        # nearest question, is one maximum.reduceat instead of a Python loop over the labels.
+        rows: dict[str, list[int]] = {}
+        for i, label in enumerate(labels):
+            rows.setdefault(label, []).append(i)
+        self._grouped = np.array([i for label in self.bank.label_set for i in rows[label]], dtype=np.intp)
+        self._starts = np.cumsum([0] + [len(rows[label]) for label in self.bank.label_set[:-1]], dtype=np.intp)
 
     def rank(self, vector: Sequence[float], k: int) -> list[str]:
         """Passage ids whose questions are nearest to the query, best first."""
-        sims = self.bank.similarities(np.asarray(vector, dtype=np.float32)[None, :])
-        scores = self.bank.scores(sims, self.bank.label_set, k=1)[0]
+        if not len(self._grouped):
+            return []
+        sims = self.bank.similarities(np.asarray(vector, dtype=np.float32)[None, :])[0]
+        scores = np.maximum.reduceat(sims[self._grouped], self._starts)
         order = np.argsort(-scores)[:k]
         return [pid for i in order for pid in self.ids[self.bank.label_set[i]]]
 
@@ -87,8 +96,8 @@ class HybridRetriever(BaseRetriever):
         pinpoint: list[Passage] = []
         broad: list[Passage] = []
         for ref in references_in(query):
-            hits = [p for label, group in self.index.by_label.items() if label_matches(ref, label)
-                    for p in group if self._allowed(p)]
+            hits = [p for label in self.index.labels_under.get(normalise_label(ref), [])
+                    for p in self.index.by_label[label] if self._allowed(p)]
             exact = [p for p in hits if p.label == ref]
             if len(hits) <= _PINPOINT or exact:
                 pinpoint += [p for p in (exact or hits)[:_PINPOINT] if p not in pinpoint]
@@ -128,6 +137,13 @@ class HybridRetriever(BaseRetriever):
             out += [p for p in group[:per_label] if p not in out]
         return out
 
+    def _vector(self, query: str) -> list[float]:
+        """The query's vector. The question index holds the pipeline's encoder, which has usually
+        embedded this very question already (notes, router): then the model does not run again."""
+        if self.questions is not None:
+            return self.questions.encoder.encode([query])[0].tolist()
+        return self.index.store.embeddings.embed_query(query)  # type: ignore[union-attr]
+
     def _dense(self, vector: list[float], k: int, where: dict[str, str] | None = None) -> list[tuple[str, float]]:
         # langchain-chroma returns the raw cosine *distance* from this method despite its name.
         hits = self.index.store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
@@ -141,7 +157,7 @@ class HybridRetriever(BaseRetriever):
         questions) definitions of the terms named, then the fused ranking."""
         k = k or self.settings.k
         passages = self.index.passages
-        vector = self.index.store.embeddings.embed_query(query)  # type: ignore[union-attr]
+        vector = self._vector(query)
         dense = self._dense(vector, self.settings.dense_k)
         rankings = [[i for i, _ in dense]]
         rankings.append([i for i, _ in self.index.sparse.search(query, self.settings.sparse_k) if self._allowed(passages[i])])

@@ -4,10 +4,11 @@ For the embedded index this is the query path's vector store. Opening it reads o
 chromadb import (about a second of every cold start on a 2-core machine). A search is one exact
 matrix-vector product: under 3 ms up to 10k passages, 20-25 ms at 100k on this machine, where it is
 bound by reading the whole matrix. So beyond EXACT_LIMIT passages an unfiltered search goes to the
-HNSW index of the Chroma collection that holds the same vectors (5 ms at 100k, approximate). A
-metadata filter is always served here, as a slice (one document's passages are contiguous) or a
-mask, because Chroma pre-filters and slows down badly with a filter at that size. Everything else a
-langchain store offers (get, add, delete) also goes to that collection, opened when first needed.
+HNSW index of the Chroma collection that holds the same vectors (approximate; 3-4 ms at 100k, as
+only ids and distances are read back: the texts are here). A metadata filter is always served here,
+as a slice (one document's passages are contiguous) or a mask, because Chroma pre-filters and slows
+down badly with a filter at that size. Everything else a langchain store offers (get, add, delete)
+also goes to that collection, opened when first needed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class ExactVectorStore(VectorStore):
         self.vectors = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         self.ids, self.texts, self.metadatas = list(ids), list(texts), list(metadatas)
         self._embedding, self._fallback, self._other = embedding, fallback, None
+        self._row: dict[str, int] | None = None  # id -> row, for results of the collection's search
         self._filtered: dict[tuple, slice | np.ndarray] = {}
 
     @property
@@ -81,7 +83,7 @@ class ExactVectorStore(VectorStore):
     ) -> list[tuple[Document, float]]:
         """The k nearest rows (optionally among those matching `filter`) with their cosine distance."""
         if not filter and self._fallback is not None and len(self.ids) > EXACT_LIMIT:
-            return self._collection().similarity_search_by_vector_with_relevance_scores(list(embedding), k=k)
+            return self._nearest_in_collection(embedding, k)
         query = np.asarray(embedding, dtype=np.float32)
         rows = self._rows(filter) if filter else slice(None)
         scores = self.vectors[rows] @ (query / max(float(np.linalg.norm(query)), 1e-12))
@@ -93,6 +95,18 @@ class ExactVectorStore(VectorStore):
             (Document(id=self.ids[i], page_content=self.texts[i], metadata=dict(self.metadatas[i])), 1.0 - float(s))
             for i, s in zip(picked, scores[top])
         ]
+
+    def _nearest_in_collection(self, embedding: Sequence[float], k: int) -> list[tuple[Document, float]]:
+        """The collection's HNSW search. When it can give ids and distances alone (Chroma's store in
+        assistant.backends), the documents are made from the rows held here, as they were stored."""
+        other = self._collection()
+        nearest = getattr(other, "nearest", None)
+        if nearest is None:
+            return other.similarity_search_by_vector_with_relevance_scores(list(embedding), k=k)
+        if self._row is None:
+            self._row = {pid: i for i, pid in enumerate(self.ids)}
+        rows = [(self._row[pid], distance) for pid, distance in nearest(list(embedding), k)]
+        return [(Document(id=self.ids[i], page_content=self.texts[i], metadata=dict(self.metadatas[i])), d) for i, d in rows]
 
     def similarity_search_by_vector(self, embedding: list[float], k: int = 4, **kwargs: Any) -> list[Document]:
         return [doc for doc, _ in self.similarity_search_by_vector_with_relevance_scores(embedding, k, **kwargs)]

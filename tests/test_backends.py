@@ -28,7 +28,7 @@ from assistant.index import ingest
 QUERIES = [q["query"] for q in yaml.safe_load(
     (PROJECT_DIR / "tests" / "data" / "retrieval_queries.yaml").read_text(encoding="utf-8"))["queries"]][:50]
 QUESTION = "We crawl social media for faces to build a searchable face database; is that allowed?"
-HEAVY = ("torch", "transformers", "sentence_transformers", "langchain_huggingface", "chromadb", "langchain_chroma")
+HEAVY = ("torch", "transformers", "sentence_transformers", "langchain_huggingface", "chromadb", "langchain_chroma", "bm25s", "scipy")
 
 
 @pytest.fixture(scope="module")

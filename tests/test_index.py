@@ -18,6 +18,7 @@ from assistant.config import Settings
 from assistant.corpus import load_documents
 from assistant.errors import IndexMissingError, IndexStaleError
 from assistant.index import SparseIndex, ingest, open_index, read_manifest, tokens
+from assistant.labels import label_matches, normalise_label
 from assistant.retrieve import HybridRetriever
 
 PARA_228 = "guidelines/para-228"
@@ -212,6 +213,15 @@ def test_open_index_after_a_corpus_edit_is_stale(built, fake_embeddings):
     assert "redlines ingest" in err.value.hint
 
 
+def test_labels_under_a_reference_are_those_label_matches_finds(built, fake_embeddings):
+    index = open_index(built, embeddings=fake_embeddings)
+    labels = list(index.by_label)
+    references = {label[:i] for label in labels for i in range(1, len(label) + 1)} | {"AI Act Art. 9", "GDPR  art 9"}
+    for ref in references:
+        want = [label for label in labels if label_matches(ref, label)]
+        assert index.labels_under.get(normalise_label(ref), []) == want, ref
+
+
 @pytest.mark.slow
 def test_a_no_change_re_ingest_with_the_real_model_is_fast(real_settings):
     start = time.perf_counter()
@@ -220,3 +230,28 @@ def test_a_no_change_re_ingest_with_the_real_model_is_fast(real_settings):
     print(f"\nno-change re-ingest: {elapsed:.2f} s (report says {report.seconds:.2f} s; target < 3 s)")
     assert not report.rebuilt and report.embedded == 0
     assert elapsed < 10.0
+
+
+def test_an_opened_index_runs_blas_on_one_thread(built, fake_embeddings):
+    from threadpoolctl import threadpool_info
+
+    open_index(built, embeddings=fake_embeddings)
+    assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
+
+
+def test_the_saved_bm25_is_searched_as_bm25s_searches_it(built):
+    """The query path reads bm25s's saved arrays itself (no bm25s, no scipy): same rows, same scores."""
+    import bm25s
+
+    from assistant.backends import BM25
+
+    folder = built.data_dir / "builds" / read_manifest(built).build_id / "bm25"
+    ours, theirs = BM25.load(folder), bm25s.BM25.load(str(folder))
+    queries = ["untargeted scraping of facial images", "Article 5(1)(e) AI Act", "robots.txt", "the the", "zyxwvut", ""]
+    for words in (tokens(q) for q in queries):
+        for k in (3, 24, 10_000):
+            want = []
+            if words:
+                docs, scores = theirs.retrieve([words], k=min(k, ours.num_docs), show_progress=False)
+                want = [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+            assert ours.top(words, k) == want, (words, k)

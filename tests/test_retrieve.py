@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 from langchain_core.documents import Document as LCDocument
@@ -134,3 +135,29 @@ def test_every_passage_question_label_exists_in_the_corpus(index):
 
     labels = set(yaml.safe_load(Settings().passage_questions_file.read_text(encoding="utf-8"))["passages"])
     assert labels <= {p.label for p in index.passages.values()}
+
+
+def test_question_ranking_is_the_nearest_question_per_label(assistant):
+    """rank() groups the bank by label once; it orders labels as the bank's k=1 scores do."""
+    questions = assistant.retriever.questions
+    for case in QUERIES["queries"][:20]:
+        vector = questions.encoder.encode([case["query"]])[0]
+        scores = questions.bank.scores(questions.bank.similarities(vector[None, :]), questions.bank.label_set, k=1)[0]
+        want = [pid for i in np.argsort(-scores)[:24] for pid in questions.ids[questions.bank.label_set[i]]]
+        assert questions.rank(vector.tolist(), 24) == want
+
+
+def test_the_pipelines_search_reuses_the_question_vector_and_ranks_the_same(assistant, monkeypatch):
+    """The router has embedded the question already: search takes its vector from the shared encoder
+    (no second model run), and ranks exactly as with a fresh embed_query."""
+    retriever, query = assistant.retriever, QUERIES["queries"][0]["query"]
+    assistant.encoder.encode([query])
+    calls: list[str] = []
+    embeddings = retriever.index.store.embeddings
+    monkeypatch.setattr(type(embeddings), "embed_documents", lambda self, texts: calls.append(texts) or [])
+    reused = [(sp.passage.id, sp.score) for sp in retriever.search(query, k=10)]
+    assert calls == []
+    monkeypatch.undo()
+    monkeypatch.setattr(HybridRetriever, "_vector", lambda self, q: self.index.store.embeddings.embed_query(q))
+    fresh = [(sp.passage.id, sp.score) for sp in retriever.search(query, k=10)]
+    assert reused == fresh

@@ -100,3 +100,17 @@ def test_an_unfiltered_search_over_a_large_index_goes_to_the_collection(fake_emb
     filtered = store.similarity_search_by_vector_with_relevance_scores(vector, k=3, filter={"doc_id": "gdpr"})
     assert len(filtered) == 3 and asked == [7]  # a filtered search stays in this process
     assert len(exact.similarity_search_by_vector_with_relevance_scores(vector, k=7)) == 7  # no collection: exact
+
+
+def test_the_collections_ids_only_search_gives_what_its_full_search_gives(tmp_settings, fake_embeddings, monkeypatch):
+    """Above EXACT_LIMIT Chroma is asked for ids and distances only; the documents are made here."""
+    chroma = ChromaBackend(tmp_settings).store("ids-only", fake_embeddings)
+    chroma.add_texts(TEXTS, metadatas=DOCS, ids=IDS)
+    monkeypatch.setattr("assistant.vectors.EXACT_LIMIT", 10)
+    exact = ExactVectorStore.from_texts(TEXTS, fake_embeddings, DOCS, ids=IDS)
+    store = ExactVectorStore(exact.vectors, IDS, TEXTS, DOCS, fake_embeddings, fallback=lambda: chroma)
+    for query in ("scraping faces", "police CCTV"):
+        vector = fake_embeddings.embed_query(query)
+        ours = store.similarity_search_by_vector_with_relevance_scores(vector, k=6)
+        theirs = chroma.similarity_search_by_vector_with_relevance_scores(vector, k=6)
+        assert [(d.id, d.page_content, d.metadata, s) for d, s in ours] == [(d.id, d.page_content, d.metadata, s) for d, s in theirs]

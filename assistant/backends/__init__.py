@@ -1,6 +1,6 @@
-"""The only package that touches chromadb, onnxruntime, tokenizers, sentence-transformers, torch and
-chat-model providers; everything else sees langchain-core interfaces (Embeddings, VectorStore,
-BaseChatModel).
+"""The only package that touches chromadb, onnxruntime, tokenizers, sentence-transformers, torch,
+bm25s, threadpoolctl and chat-model providers; everything else sees langchain-core interfaces
+(Embeddings, VectorStore, BaseChatModel).
 
 Heavy libraries are imported inside the functions that need them. Answering a question must not pay
 for torch (seconds and hundreds of MB on a small machine): `make_embeddings` runs the model's ONNX
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assistant.backends.bm25 import BM25
 from assistant.backends.chroma import ChromaBackend, chroma_server
 from assistant.backends.embeddings import OnnxEmbeddings, make_embeddings
 from assistant.backends.export import (
     ensure_onnx_export, export_dir, export_onnx, export_problem, make_reference_embeddings, resolve_model_path,
 )
+from assistant.backends.threads import single_threaded_blas
 from assistant.config import Settings
 from assistant.errors import ConfigError
 
@@ -24,8 +26,9 @@ if TYPE_CHECKING:  # the chat-model machinery costs half a second to import; onl
     from langchain_core.language_models import BaseChatModel
 
 __all__ = [
-    "ChromaBackend", "OnnxEmbeddings", "chroma_server", "ensure_onnx_export", "export_dir", "export_onnx",
+    "BM25", "ChromaBackend", "OnnxEmbeddings", "chroma_server", "ensure_onnx_export", "export_dir", "export_onnx",
     "export_problem", "make_chat_model", "make_embeddings", "make_reference_embeddings", "resolve_model_path",
+    "single_threaded_blas",
 ]
 
 

@@ -43,9 +43,9 @@ class ChromaBackend:
 
         Our embeddings are always passed: Chroma's default embedding function would download a model.
         """
-        from langchain_chroma import Chroma
+        from assistant.backends.chroma_store import ChromaStore
 
-        return Chroma(
+        return ChromaStore(
             client=self.client,
             collection_name=name,
             embedding_function=embeddings,
