@@ -202,25 +202,34 @@ class Reader:
         self.cues = cues if settings.use_cues else ()
         labels = [f"{slot}={value}" for slot, value, _ in bank.rows] + [""] * len(bank.none)
         self.bank = VectorBank("reader", bank.texts(), labels, encoder, cache_dir)
-        self._linear: dict[str, LinearHead] | None = None
+        self._linear: dict[str, list[LinearHead]] | None = None
         # An exception must be clearly stated: values that make a condition fail need more evidence.
         self._excluding = {(s, v) for f in rules.findings if f.status in ("not_met", "unclear")
                            for s, values in f.when.items() for v in values}
         self._labels = {s.id: [f"{s.id}={v}" for v in s.ids() if f"{s.id}={v}" in self.bank.label_set] for s in rules.slots}
 
-    def _heads(self) -> dict[str, LinearHead]:
-        """One head per slot, trained on the bank and on mixtures of two statements about
-        different slots, because users state several facts in one breath."""
+    def _heads(self) -> dict[str, list[LinearHead]]:
+        """Heads per slot, trained on the bank and on mixtures of two statements about different
+        slots, because users state several facts in one breath. One head per mixture seed, their
+        probabilities averaged: one draw of pairings alone makes the reading depend on which
+        statements happened to be paired (one bank entry more or less moved the development
+        verdicts by 7 of 271)."""
         if self._linear is None:
-            texts, rows = mixtures(self.bank.texts, self.bank.labels, self.settings.mixtures)
-            mixed = VectorBank("reader-mix", texts, ["|".join(sorted(r)) for r in rows], self.encoder, self.bank.cache_dir)
-            matrix = np.vstack([self.bank.matrix, mixed.matrix]) if texts else self.bank.matrix
-            all_rows = [frozenset([x]) if x else frozenset() for x in self.bank.labels] + rows
-            self._linear = {
-                s.id: LinearHead(matrix, all_rows, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir)
-                for s in self.rules.slots
-            }
+            self._linear = {s.id: [] for s in self.rules.slots}
+            for seed in range(self.settings.mixture_seeds):
+                texts, rows = mixtures(self.bank.texts, self.bank.labels, self.settings.mixtures, seed=5 + seed)
+                mixed = VectorBank(f"reader-mix{seed or ''}", texts, ["|".join(sorted(r)) for r in rows], self.encoder, self.bank.cache_dir)
+                matrix = np.vstack([self.bank.matrix, mixed.matrix]) if texts else self.bank.matrix
+                all_rows = [frozenset([x]) if x else frozenset() for x in self.bank.labels] + rows
+                for s in self.rules.slots:
+                    self._linear[s.id].append(LinearHead(
+                        matrix, all_rows, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir))
         return self._linear
+
+    def _probabilities(self, slot: str, vectors: np.ndarray) -> np.ndarray:
+        """(units x values) averaged over the slot's heads, `absent` dropped."""
+        heads = self._heads()[slot]
+        return (sum(h.probabilities(vectors) for h in heads) / len(heads))[:, :-1]
 
     def read_clauses(self, clauses: Sequence[str]) -> list[Reading]:
         """Every confident (slot, value) in every clause, negation and anchors applied.
@@ -240,7 +249,7 @@ class Reader:
         out: list[Reading] = []
         for slot in self.rules.slots:
             values = [label.split("=", 1)[1] for label in self._labels[slot.id]]
-            scores = self._heads()[slot.id].probabilities(vectors)[:, :-1]  # `absent` dropped
+            scores = self._probabilities(slot.id, vectors)
             best, chosen = scores.max(axis=1), scores.argmax(axis=1)
             # A value that makes a condition fail (and a remark: one the user did not make would
             # be noise) needs more evidence, and the nearest examples must agree on it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -149,3 +150,14 @@ def test_a_closing_question_in_the_laws_words_adds_no_fact(assistant):
     frame = _frame(assistant, text)
     assert all("Is that" not in f.evidence for f in frame.values())
     assert frame.get("source") is None or frame["source"].value != "internet"
+
+
+@pytest.mark.slow
+def test_the_reading_averages_one_head_per_mixture_draw(assistant):
+    reader = assistant.reader
+    heads = reader._heads()
+    assert all(len(h) == reader.settings.mixture_seeds > 1 for h in heads.values())
+    vectors = reader.encoder.encode(["the crawler keeps every face it finds"])
+    each = [h.probabilities(vectors)[:, :-1] for h in heads["targeting"]]
+    assert not np.allclose(each[0], each[1])  # the draws differ ...
+    assert np.allclose(reader._probabilities("targeting", vectors), sum(each) / len(each))  # ... and are averaged
