@@ -55,6 +55,10 @@ class NotesSettings(BaseModel):
 
     threshold: float = Field(default=0.78, ge=0.0, le=1.0, description="Similarity to a note's nearest question")
     margin: float = Field(default=0.02, ge=0.0, le=1.0, description="Lead over the next note")
+    lead_weight: float = Field(
+        default=1.0, ge=0.0, le=5.0,
+        description="A clear lead counts towards the threshold: similarity + lead_weight x lead must reach it",
+    )
 
 
 class RouteSettings(BaseModel):

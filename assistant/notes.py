@@ -84,12 +84,12 @@ class NoteBook:
     """Notes matched to questions by the nearest of their example questions."""
 
     def __init__(self, notes: tuple[Note, ...], encoder: Encoder, threshold: float, margin: float,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, lead_weight: float = 0.0) -> None:
         self.notes = {n.id: n for n in notes}
         texts = [q for n in notes for q in n.questions]
         labels = [n.id for n in notes for _ in n.questions]
         self.bank = VectorBank("notes", texts, labels, encoder, cache_dir)
-        self.encoder, self.threshold, self.margin = encoder, threshold, margin
+        self.encoder, self.threshold, self.margin, self.lead_weight = encoder, threshold, margin, lead_weight
 
     def match(self, question: str, limit: int = 3) -> list[NoteMatch]:
         """The notes answering the question's parts, in the order of the parts; a part whose best
@@ -101,7 +101,8 @@ class NoteBook:
         for part, row in zip(parts, scores):
             order = np.argsort(-row)
             best, second = float(row[order[0]]), float(row[order[1]]) if len(order) > 1 else 0.0
-            if best >= self.threshold and best - second >= self.margin:
+            # a question nearer one note than any other may be worded far from all its questions
+            if best + self.lead_weight * (best - second) >= self.threshold and best - second >= self.margin:
                 note_id = self.bank.label_set[order[0]]
                 out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part))
         return list(out.values())[:limit]

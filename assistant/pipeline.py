@@ -86,7 +86,8 @@ class Assistant:
     def notebook(self) -> NoteBook:
         cfg = self.settings.notes
         notes = load_notes(self.settings.notes_file)
-        return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir)
+        return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir,
+                        lead_weight=cfg.lead_weight)
 
     @cached_property
     def reader(self) -> Reader:

@@ -8,7 +8,7 @@ from assistant.chunking import chunk_corpus, normalise_text
 from assistant.config import Settings
 from assistant.corpus import load_documents
 from assistant.errors import RulesError
-from assistant.notes import load_notes, question_parts
+from assistant.notes import NoteBook, load_notes, question_parts
 
 SETTINGS = Settings()
 
@@ -51,3 +51,15 @@ def test_a_false_premise_gets_the_note_that_says_no(assistant):
     answer = assistant.ask("since the omnibus postponed the ban, we have until 2027, right?")
     assert answer.answer.startswith("No")
     assert answer.citations and not answer.verdict
+
+
+@pytest.mark.slow
+def test_a_clear_lead_counts_towards_the_threshold(assistant):
+    book = assistant.notebook
+    question = "Max fine for breaking 5(1)(e)?"  # far from every question of the note, nearest to one note
+    strict = NoteBook(tuple(book.notes.values()), book.encoder, book.threshold, book.margin, lead_weight=0.0)
+    lenient = NoteBook(tuple(book.notes.values()), book.encoder, book.threshold, book.margin, lead_weight=1.0)
+    strict.bank, lenient.bank = book.bank, book.bank  # the same vectors, already computed
+    assert [m.note.id for m in lenient.match(question)] == ["fine-article-5"]
+    assert strict.match(question) == []
+    assert lenient.match("What's a good recipe for lasagne?") == []
