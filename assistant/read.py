@@ -331,6 +331,8 @@ class Reader:
             return [fact(r) for r in by_value.values()], ""
         ranked = sorted(by_value.values(), key=lambda r: -r.confidence)
         a, b = ranked[0], ranked[1]
+        if len(by_value) == 2 and (both := slot.combined(a.value, b.value)):
+            return [fact(a, both)], ""  # e.g. a targeted search beside an untargeted one (para. 231)
         polarities = {(slot.id, r.value) in self._excluding for r in ranked}
         if slot.on_conflict == "contradiction" or len(polarities) > 1:
             # Values that would decide the law differently: a clear statement overrules a faint

@@ -123,6 +123,13 @@ class SlotValue(_Rule):
         return {**data, "anchors": _patterns(data.get("anchors", []))}
 
 
+class Combination(_Rule):
+    """Two values stated together that mean a third (a targeted search beside an untargeted one)."""
+
+    of: tuple[str, str]
+    gives: str
+
+
 class Slot(_Rule):
     """A fact the law turns on, with a closed set of values (plus `unknown`)."""
 
@@ -134,6 +141,7 @@ class Slot(_Rule):
     )
     multiple: bool = Field(default=False, description="Several values may hold at once (remarks raised)")
     values: tuple[SlotValue, ...]
+    combine: tuple[Combination, ...] = Field(default=(), description="Pairs of values that, stated together, mean another")
 
     def value(self, value_id: str) -> SlotValue:
         return next(v for v in self.values if v.id == value_id)
@@ -141,10 +149,14 @@ class Slot(_Rule):
     def ids(self) -> list[str]:
         return [v.id for v in self.values]
 
+    def combined(self, a: str, b: str) -> str | None:
+        """The value two values stated together mean, if the rule file says so."""
+        return next((c.gives for c in self.combine if {a, b} == set(c.of)), None)
+
     @model_validator(mode="after")
     def _check_values(self) -> Slot:
         ids = set(self.ids())
-        refs = [v.negated for v in self.values if v.negated]
+        refs = [v.negated for v in self.values if v.negated] + [x for c in self.combine for x in (*c.of, c.gives)]
         if bad := [r for r in refs if r not in ids]:
             raise ValueError(f"slot {self.id!r} refers to unknown values {bad}")
         return self

@@ -161,3 +161,23 @@ def test_the_reading_averages_one_head_per_mixture_draw(assistant):
     each = [h.probabilities(vectors)[:, :-1] for h in heads["targeting"]]
     assert not np.allclose(each[0], each[1])  # the draws differ ...
     assert np.allclose(reader._probabilities("targeting", vectors), sum(each) / len(each))  # ... and are averaged
+
+
+@pytest.mark.slow
+def test_a_targeted_search_stated_beside_an_untargeted_one_is_the_combination(assistant):
+    # Guidelines para. 231: the untargeted part of a combined system is caught.
+    text = ("Our bot takes all the photos with a face from Instagram and TikTok into an index. "
+            "A customer uploads a selfie of somebody and the app tells who it is.")
+    frame = _frame(assistant, text)
+    assert frame["targeting"].value == "targeted_plus_untargeted"
+    assert not assistant.reader.read([text]).contradictions or all(
+        "whose images" not in c for c in assistant.reader.read([text]).contradictions)
+
+
+def test_combinations_name_known_values(rules):
+    targeting = rules.slot("targeting")
+    assert targeting.combined("specific_individuals", "untargeted") == "targeted_plus_untargeted"
+    assert targeting.combined("untargeted", "untargeted") is None
+    bad = targeting.model_dump() | {"combine": [{"of": ["untargeted", "nobody"], "gives": "untargeted"}]}
+    with pytest.raises(ValueError, match="nobody"):
+        type(targeting).model_validate(bad)
