@@ -38,9 +38,6 @@ class ReaderSettings(BaseModel):
     mixtures: int = Field(default=1, ge=0, le=5, description="Mixed statements per example for training")
     mixture_seeds: int = Field(default=3, ge=1, le=9, description="Heads per slot, each on its own draw of mixtures, averaged")
     probability: float = Field(default=0.85, ge=0.0, le=1.0, description="Minimum probability of a value read by the model")
-    agree_always: bool = Field(
-        default=False, description="The nearest examples must agree on every value read, not only on exclusions",
-    )
     exclusion_probability: float = Field(
         default=0.93, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",

@@ -207,6 +207,23 @@ class Reader:
         self._excluding = {(s, v) for f in rules.findings if f.status in ("not_met", "unclear")
                            for s, values in f.when.items() for v in values}
         self._labels = {s.id: [f"{s.id}={v}" for v in s.ids() if f"{s.id}={v}" in self.bank.label_set] for s in rules.slots}
+        self._groups = {s.id: self._alike(s.id) for s in rules.slots}
+
+    def _alike(self, slot: str) -> np.ndarray:
+        """(values x groups) membership: values that set the same conditions to the same status
+        through the rule file's findings form one group, unless they make a condition fail (an
+        exception is read on its own evidence) or set nothing."""
+        effects: dict[str, set[tuple[str, str]]] = {}
+        for f in self.rules.findings:
+            for v in f.when.get(slot, ()):
+                effects.setdefault(v, set()).add((f.condition, f.status))
+        keys: list[object] = []
+        for label in self._labels[slot]:
+            v = label.split("=", 1)[1]
+            alone = (slot, v) in self._excluding or not effects.get(v) or self.rules.slot(slot).multiple
+            keys.append(v if alone else frozenset(effects[v]))
+        unique = list(dict.fromkeys(keys))
+        return np.array([[float(k == u) for u in unique] for k in keys], dtype=np.float32).reshape(len(keys), len(unique))
 
     def _heads(self) -> dict[str, list[LinearHead]]:
         """Heads per slot, trained on the bank and on mixtures of two statements about different
@@ -250,15 +267,20 @@ class Reader:
         for slot in self.rules.slots:
             values = [label.split("=", 1)[1] for label in self._labels[slot.id]]
             scores = self._probabilities(slot.id, vectors)
-            best, chosen = scores.max(axis=1), scores.argmax(axis=1)
+            # Values the law treats alike pool their probability ("create or expand": a clause
+            # that is surely about a face database being built or grown need not say which);
+            # the value shown is the likelier one of the group.
+            groups = self._groups[slot.id]
+            pooled = scores @ groups  # (units x groups)
+            group = pooled.argmax(axis=1)
+            best = pooled[np.arange(len(units)), group]
+            chosen = np.where(groups[:, group].T > 0, scores, -1.0).argmax(axis=1)
             # A value that makes a condition fail (and a remark: one the user did not make would
             # be noise) needs more evidence, and the nearest examples must agree on it.
             strict = np.array([slot.multiple or (slot.id, v) in self._excluding for v in values])[chosen]
             near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
             clear = (best >= self.settings.exclusion_probability) & (near == chosen)
             ok = (best >= self.settings.probability) & (~strict | clear)
-            if self.settings.agree_always:
-                ok &= near == chosen
             for i, clause in enumerate(clauses):
                 if reading := self._anchored(slot, clause, i):
                     out.append(reading)

@@ -181,3 +181,14 @@ def test_combinations_name_known_values(rules):
     bad = targeting.model_dump() | {"combine": [{"of": ["untargeted", "nobody"], "gives": "untargeted"}]}
     with pytest.raises(ValueError, match="nobody"):
         type(targeting).model_validate(bad)
+
+
+def test_values_the_law_treats_alike_are_grouped_and_exceptions_stand_alone(assistant):
+    reader = assistant.reader
+    def groups(slot):
+        values = [label.split("=", 1)[1] for label in reader._labels[slot]]
+        g = reader._groups[slot]
+        return [{values[i] for i in range(len(values)) if g[i, j]} for j in range(g.shape[1])]
+    assert {"creates", "expands"} in groups("database")          # Art. 5(1)(e): "create or expand"
+    assert {"uses_existing"} in groups("database")                # an exception is read on its own
+    assert {"untargeted", "group_by_group", "targeted_plus_untargeted"} in groups("targeting")  # paras 228-231
