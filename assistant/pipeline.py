@@ -172,8 +172,9 @@ class Assistant:
             return "out_of_scope", route
         sure = self.settings.route.sure
         follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
-        if follow_up and not clean.rstrip().endswith("?"):
-            return "scenario", route  # a statement after a scenario adds to it (often answers its question)
+        supposing = self.reader.asking is not None and self.reader.asking.supposing.search(clean)
+        if follow_up and (supposing or not clean.rstrip().endswith("?")):
+            return "scenario", route  # a statement or a what-if after a scenario adds to it
         read = self.reader.count(clean)
         # a question that names a provision asks about the law, unless it plainly describes a
         # practice: facts enough, or the asker's own practice ("we", "our") by the router's reading
