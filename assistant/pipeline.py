@@ -17,7 +17,8 @@ from assistant.labels import instruments_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, load_notes
-from assistant.read import Reader, load_asking, load_cues, load_examples, parse_given
+from assistant.banks import load_asking, load_cues, load_examples
+from assistant.read import Reader, parse_given
 from assistant.route import Route, Router, describes_practice, speaks_of_own
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder

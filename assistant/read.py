@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from assistant.banks import Asking, Cue, ExampleBank
 from assistant.config import ReaderSettings
-from assistant.errors import InputError, RulesError
-from assistant.rules import UNKNOWN, Patterns, RuleBook, Slot, read_yaml
+from assistant.errors import InputError
+from assistant.rules import UNKNOWN, RuleBook, Slot
 from assistant.semantic import Encoder, LinearHead, VectorBank
 from assistant.types import Frame, FrameFact
 
@@ -82,101 +81,6 @@ def mixtures(texts: Sequence[str], labels: Sequence[str], per_text: int, seed: i
 
 def is_negated(clause: str) -> bool:
     return bool(_NEGATION.search(_NOT_NEGATION.sub(" ", clause)))
-
-
-class _Bank(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: int
-    slots: dict[str, dict[str, tuple[str, ...]]]
-    none: tuple[str, ...]
-
-    @model_validator(mode="after")
-    def _nonempty(self) -> _Bank:
-        empty = [f"{s}.{v}" for s, values in self.slots.items() for v, ex in values.items() if not ex]
-        if empty:
-            raise ValueError(f"values without examples: {empty}")
-        return self
-
-
-@dataclass(frozen=True)
-class ExampleBank:
-    """Labelled statements: (slot, value, text) rows, plus statements that state no fact."""
-
-    rows: tuple[tuple[str, str, str], ...]
-    none: tuple[str, ...]
-
-    def texts(self) -> list[str]:
-        return [t for _, _, t in self.rows] + list(self.none)
-
-
-def load_examples(path: Path, rules: RuleBook) -> ExampleBank:
-    """Read and validate the example bank against the rule file's slots; errors name the entry."""
-    try:
-        bank = _Bank.model_validate(read_yaml(path))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise RulesError(f"{path.name}: {exc}", "fix the example bank; see the comments at its top") from exc
-    known = {s.id: set(s.ids()) for s in rules.slots}
-    for slot, values in bank.slots.items():
-        if slot not in known:
-            raise RulesError(f"{path.name}: unknown slot {slot!r}", f"use one of: {', '.join(known)}")
-        if bad := set(values) - known[slot]:
-            raise RulesError(f"{path.name}: slot {slot!r} has unknown values {sorted(bad)}", f"use: {', '.join(sorted(known[slot]))}")
-    rows = tuple((s, v, t) for s, values in bank.slots.items() for v, texts in values.items() for t in texts)
-    return ExampleBank(rows, bank.none)
-
-
-@dataclass(frozen=True)
-class Cue:
-    """Phrases that state a slot value outright, with the priority that breaks ties between cues."""
-
-    slot: str
-    value: str
-    priority: int
-    phrases: Patterns
-
-
-def load_cues(path: Path, rules: RuleBook) -> tuple[Cue, ...]:
-    """Read the cue phrases (anchors.yaml), checked against the slots; bad patterns are named."""
-    try:
-        data = read_yaml(path)
-        cues = tuple(
-            Cue(a["slot"], a["value"], int(a["priority"]), Patterns(patterns=tuple(a["phrases"])))
-            for a in data["anchors"]
-        )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise RulesError(f"{path.name}: {exc}", "each anchor has slot, value, priority and phrases") from exc
-    for cue in cues:
-        if cue.slot not in {s.id for s in rules.slots} or cue.value not in rules.slot(cue.slot).ids():
-            raise RulesError(f"{path.name}: unknown slot value {cue.slot}={cue.value}", "use the rule file's slots")
-        _ = cue.phrases.compiled
-    return cues
-
-
-@dataclass(frozen=True)
-class Asking:
-    """Tells a question about the law's classification ("Is that untargeted scraping?") from a
-    statement of fact: a question with fewer than `min_content` words of its own states nothing."""
-
-    words: frozenset[str]
-    min_content: int
-    supposing: re.Pattern[str]
-
-    def states_nothing(self, clause: str) -> bool:
-        if not clause.rstrip().endswith("?") or self.supposing.search(clause):
-            return False
-        own = [w for w in (t.strip(".,;:!?\"'“”‘’") for t in clause.lower().split()) if w and w not in self.words]
-        return len(own) < self.min_content
-
-
-def load_asking(path: Path) -> Asking:
-    """The `asking:` section of anchors.yaml."""
-    try:
-        data = read_yaml(path)["asking"]
-        return Asking(frozenset(str(w).lower() for w in data["words"]), int(data["min_content"]),
-                      re.compile(data["supposing"], re.IGNORECASE))
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
-        raise RulesError(f"{path.name}: {exc}", "give `asking:` with `words`, `min_content` and a `supposing` pattern") from exc
 
 
 @dataclass(frozen=True)
