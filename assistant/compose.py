@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from assistant.chunking import normalise_text
 from assistant.guards import Assessment, decide_verdict
-from assistant.index import tokens
+from assistant.sparse import tokens
 from assistant.labels import instruments_named
 from assistant.notes import Note
 from assistant.rules import Quote, RuleBook

@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -27,12 +26,13 @@ from langchain_core.vectorstores import VectorStore
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.backends import BM25, ChromaBackend, ensure_onnx_export, make_embeddings, single_threaded_blas
+from assistant.backends import ChromaBackend, ensure_onnx_export, make_embeddings, single_threaded_blas
 from assistant.chunking import CHUNKER_VERSION, chunk_corpus
 from assistant.config import Settings
 from assistant.corpus import corpus_version, load_documents
 from assistant.errors import IndexMissingError, IndexStaleError
 from assistant.labels import normalise_label
+from assistant.sparse import SparseIndex
 from assistant.types import Passage
 from assistant.vectors import ExactVectorStore
 
@@ -66,45 +66,6 @@ class IngestReport(BaseModel):
     reason: str = Field(default="", description="Why a build was (or was not) needed")
     seconds: float = 0.0
     corpus_version: str = ""
-
-
-_WORD = re.compile(r"[0-9a-zà-ÿ]+")
-
-
-@lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case word tokens with a light suffix strip, so 'scraping'/'scraped' meet 'scrape'.
-    Stems are memoised: the composer tokenises every candidate sentence of every answer."""
-    return [_stem(word) for word in _WORD.findall(text.lower())]
-
-
-class SparseIndex:
-    """BM25 over passage texts, persisted beside the vector index."""
-
-    def __init__(self, model: BM25, ids: list[str]) -> None:
-        self.model, self.ids = model, ids
-
-    @classmethod
-    def build(cls, passages: list[Passage]) -> SparseIndex:
-        return cls(BM25.build([tokens(f"{p.label} {p.text}") or ["_"] for p in passages]), [p.id for p in passages])
-
-    def save(self, folder: Path) -> None:
-        self.model.save(folder / "bm25")
-        (folder / "bm25_ids.json").write_text(json.dumps(self.ids))
-
-    @classmethod
-    def load(cls, folder: Path) -> SparseIndex:
-        return cls(BM25.load(folder / "bm25"), json.loads((folder / "bm25_ids.json").read_text()))
-
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        return [(self.ids[row], score) for row, score in self.model.top(tokens(query), k)]
 
 
 class CachingEmbeddings(Embeddings):

@@ -25,7 +25,8 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.backends import ChromaBackend, OnnxEmbeddings, chroma_server
 from assistant.config import Settings
-from assistant.index import Index, Manifest, SparseIndex, chroma_metadata
+from assistant.index import Index, Manifest, chroma_metadata
+from assistant.sparse import SparseIndex
 from assistant.retrieve import HybridRetriever
 from assistant.types import Passage
 from assistant.vectors import ExactVectorStore

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 from langchain_chroma import Chroma
@@ -17,7 +16,8 @@ from assistant.chunking import chunk_corpus
 from assistant.config import Settings
 from assistant.corpus import load_documents
 from assistant.errors import IndexMissingError, IndexStaleError
-from assistant.index import SparseIndex, ingest, open_index, read_manifest, tokens
+from assistant.index import ingest, open_index, read_manifest
+from assistant.sparse import SparseIndex, tokens
 from assistant.labels import label_matches, normalise_label
 from assistant.retrieve import HybridRetriever
 
@@ -55,11 +55,6 @@ def built(tmp_settings, fake_embeddings):
     """tmp_settings with a first index already built."""
     ingest(tmp_settings, embeddings=fake_embeddings)
     return tmp_settings
-
-
-def test_tokens_strip_common_suffixes():
-    assert tokens("Scraping, scraped; SCRAPES") == ["scrap", "scrap", "scrap"]
-    assert tokens("the CCTV footage (2024)") == ["the", "cctv", "footage", "2024"]
 
 
 def test_first_ingest_adds_every_passage(tmp_settings, fake_embeddings):
