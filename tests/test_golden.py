@@ -1,9 +1,10 @@
 """CI gate: the golden suite is a regression floor, with every quote verifiable.
 
 The agreed rate was 0.95 with the regex reader the suite was tuned on. The fact frame (issue 8)
-replaced that reader; it measures 0.866 here (2026-11-27) and is judged on the blind suites
-instead (eval/blind/). The floor sits just under the measured rate so that a regression fails CI;
-raise it as the reader improves, back to 0.95.
+replaced that reader; it measured 0.866 at first and 0.918 after the next round of work
+(2026-11-27), and is judged on the blind suites instead (eval/blind/, eval/blind2/). The floor sits
+a little under the measured rate (the reader's heads move a few cases when the bank changes) so
+that a regression fails CI; raise it as the reader improves, back to 0.95.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from assistant.config import PROJECT_DIR
 from assistant.evaluation import load_suite, run_suite
 
-MIN_PASS = 0.84
+MIN_PASS = 0.89
 
 
 @pytest.mark.slow
