@@ -41,10 +41,10 @@ class ExampleBank:
         return [t for _, _, t in self.rows] + list(self.none)
 
 
-def load_examples(path: Path, rules: RuleBook) -> ExampleBank:
+def load_examples(path: Path, rules: RuleBook, cache_dir: Path | None = None) -> ExampleBank:
     """Read and validate the example bank against the rule file's slots; errors name the entry."""
     try:
-        bank = _Bank.model_validate(read_yaml(path))
+        bank = _Bank.model_validate(read_yaml(path, cache_dir))
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the example bank; see the comments at its top") from exc
     known = {s.id: set(s.ids()) for s in rules.slots}
@@ -67,10 +67,10 @@ class Cue:
     phrases: Patterns
 
 
-def load_cues(path: Path, rules: RuleBook) -> tuple[Cue, ...]:
+def load_cues(path: Path, rules: RuleBook, cache_dir: Path | None = None) -> tuple[Cue, ...]:
     """Read the cue phrases (anchors.yaml), checked against the slots; bad patterns are named."""
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, cache_dir)
         cues = tuple(
             Cue(a["slot"], a["value"], int(a["priority"]), Patterns(patterns=tuple(a["phrases"])))
             for a in data["anchors"]
@@ -100,10 +100,10 @@ class Asking:
         return len(own) < self.min_content
 
 
-def load_asking(path: Path) -> Asking:
+def load_asking(path: Path, cache_dir: Path | None = None) -> Asking:
     """The `asking:` section of anchors.yaml."""
     try:
-        data = read_yaml(path)["asking"]
+        data = read_yaml(path, cache_dir)["asking"]
         return Asking(frozenset(str(w).lower() for w in data["words"]), int(data["min_content"]),
                       re.compile(data["supposing"], re.IGNORECASE))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:

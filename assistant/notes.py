@@ -48,10 +48,10 @@ class _NoteFile(BaseModel):
     notes: tuple[Note, ...]
 
 
-def load_notes(path: Path) -> tuple[Note, ...]:
+def load_notes(path: Path, cache_dir: Path | None = None) -> tuple[Note, ...]:
     """Read and validate the notes; errors name the file and the note."""
     try:
-        notes = _NoteFile.model_validate(read_yaml(path)).notes
+        notes = _NoteFile.model_validate(read_yaml(path, cache_dir)).notes
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the notes file; see the comments at its top") from exc
     ids = [n.id for n in notes]

@@ -59,7 +59,7 @@ class Assistant:
 
     @cached_property
     def rules(self) -> RuleBook:
-        return load_rules(self.settings.rules_file)
+        return load_rules(self.settings.rules_file, self.settings.cache_dir)
 
     @cached_property
     def embeddings(self) -> Embeddings:
@@ -86,15 +86,16 @@ class Assistant:
     @cached_property
     def notebook(self) -> NoteBook:
         cfg = self.settings.notes
-        notes = load_notes(self.settings.notes_file)
+        notes = load_notes(self.settings.notes_file, self.settings.cache_dir)
         return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir,
                         lead_weight=cfg.lead_weight)
 
     @cached_property
     def reader(self) -> Reader:
-        bank = load_examples(self.settings.examples_file, self.rules)
-        cues = load_cues(self.settings.anchors_file, self.rules)
-        asking = load_asking(self.settings.anchors_file)
+        cache = self.settings.cache_dir
+        bank = load_examples(self.settings.examples_file, self.rules, cache)
+        cues = load_cues(self.settings.anchors_file, self.rules, cache)
+        asking = load_asking(self.settings.anchors_file, cache)
         return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.cache_dir,
                       cues=cues, asking=asking)
 

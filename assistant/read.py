@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -138,14 +139,19 @@ class Reader:
         if self._linear is None:
             self._linear = {s.id: [] for s in self.rules.slots}
             for seed in range(self.settings.mixture_seeds):
-                texts, rows = mixtures(self.bank.texts, self.bank.labels, self.settings.mixtures, seed=5 + seed)
-                mixed = VectorBank(f"reader-mix{seed or ''}", texts, ["|".join(sorted(r)) for r in rows], self.encoder, self.bank.cache_dir)
-                matrix = np.vstack([self.bank.matrix, mixed.matrix]) if texts else self.bank.matrix
-                all_rows = [frozenset([x]) if x else frozenset() for x in self.bank.labels] + rows
+                data = cache(lambda seed=seed: self._training(seed))
+                key = f"{self.bank.digest}:{self.settings.mixtures}:{5 + seed}"
                 for s in self.rules.slots:
                     self._linear[s.id].append(LinearHead(
-                        matrix, all_rows, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir))
+                        data, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir, key=key))
         return self._linear
+
+    def _training(self, seed: int) -> tuple[np.ndarray, list[frozenset[str]]]:
+        """The bank's vectors and one draw of mixed statements, with their labels."""
+        texts, rows = mixtures(self.bank.texts, self.bank.labels, self.settings.mixtures, seed=5 + seed)
+        mixed = VectorBank(f"reader-mix{seed or ''}", texts, ["|".join(sorted(r)) for r in rows], self.encoder, self.bank.cache_dir)
+        matrix = np.vstack([self.bank.matrix, mixed.matrix]) if texts else self.bank.matrix
+        return matrix, [frozenset([x]) if x else frozenset() for x in self.bank.labels] + rows
 
     def _probabilities(self, slot: str, vectors: np.ndarray) -> np.ndarray:
         """(units x values) averaged over the slot's heads, `absent` dropped."""

@@ -40,7 +40,7 @@ class QuestionIndex:
         extra: Sequence[tuple[str, str]] = (),
     ) -> None:
         try:
-            data = read_yaml(path)
+            data = read_yaml(path, cache_dir)
             by_label: dict[str, list[str]] = data["passages"]
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise RulesError(f"{path.name}: {exc}", "a `passages:` map of label -> questions") from exc

@@ -69,10 +69,10 @@ class Route:
     language: str = "en"
 
 
-def load_kinds(path: Path) -> tuple[list[str], list[str]]:
+def load_kinds(path: Path, cache_dir: Path | None = None) -> tuple[list[str], list[str]]:
     """(texts, labels) of the routing bank; other-practice labels read 'other_practice:5(1)(f)'."""
     try:
-        data = _KindFile.model_validate(read_yaml(path))
+        data = _KindFile.model_validate(read_yaml(path, cache_dir))
     except (yaml.YAMLError, ValidationError) as exc:
         raise RulesError(f"{path.name}: {exc}", "fix the routing bank; see the comments at its top") from exc
     if unknown := set(data.kinds) - {*KINDS, "other_practice"}:
@@ -90,10 +90,12 @@ class Router:
     """Kind and language of a question, from the routing bank."""
 
     def __init__(self, path: Path, encoder: Encoder, cache_dir: Path | None = None) -> None:
-        texts, labels = load_kinds(path)
+        texts, labels = load_kinds(path, cache_dir)
         self.bank = VectorBank("kinds", texts, labels, encoder, cache_dir)
         self.encoder = encoder
-        self.head = LinearHead(self.bank.matrix, [frozenset([x]) for x in labels], self.bank.label_set, cache_dir=cache_dir)
+        rows = [frozenset([x]) for x in labels]
+        self.head = LinearHead(lambda: (self.bank.matrix, rows), self.bank.label_set, cache_dir=cache_dir,
+                               key=self.bank.digest)
 
     def route(self, question: str) -> Route:
         lang = language(question)

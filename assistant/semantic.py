@@ -8,7 +8,7 @@ all work the same way: texts with labels, embedded once and cached in the data d
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -58,6 +58,11 @@ class VectorBank:
         self._rows = {label: np.array(ids) for label, ids in rows.items()}
 
     @cached_property
+    def digest(self) -> str:
+        """The bank's content and model, as a cache key."""
+        return hashlib.sha256("\x1f".join([self.encoder.name, *self.texts, "\x1e", *self.labels]).encode()).hexdigest()[:16]
+
+    @cached_property
     def matrix(self) -> np.ndarray:
         digest = hashlib.sha256("\x1f".join([self.encoder.name, *self.texts]).encode()).hexdigest()[:16]
         path = self.cache_dir / f"bank-{self.name}-{digest}.npy" if self.cache_dir else None
@@ -90,16 +95,24 @@ class LinearHead:
 
     ABSENT = ""
 
-    def __init__(self, matrix: np.ndarray, rows: Sequence[frozenset[str]], labels: Sequence[str],
-                 absent_weight: float = 1.0, l2: float = 1e-3, steps: int = 300, cache_dir: Path | None = None) -> None:
-        self.matrix, self.rows, self.classes = matrix, rows, [*labels, self.ABSENT]
+    def __init__(self, data: Callable[[], tuple[np.ndarray, Sequence[frozenset[str]]]], labels: Sequence[str],
+                 absent_weight: float = 1.0, l2: float = 1e-3, steps: int = 300, cache_dir: Path | None = None,
+                 key: str = "") -> None:
+        # `data` gives the training vectors and their labels, built only when training is needed;
+        # `key` names that content for the disk cache (without it, the data itself is hashed).
+        self.data, self.classes, self.key = data, [*labels, self.ABSENT], key
         self.absent_weight, self.l2, self.steps, self.cache_dir = absent_weight, l2, steps, cache_dir
 
     @cached_property
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Trained once per content and settings; cached on disk, since training takes seconds."""
-        key = hashlib.sha256(self.matrix.tobytes())
-        key.update(repr((self.classes, [sorted(r) for r in self.rows], self.absent_weight, self.l2, self.steps)).encode())
+        key = hashlib.sha256(repr((self.classes, self.absent_weight, self.l2, self.steps)).encode())
+        if self.key:
+            key.update(self.key.encode())
+        else:
+            matrix, rows = self.data()
+            key.update(matrix.tobytes())
+            key.update(repr([sorted(r) for r in rows]).encode())
         path = self.cache_dir / f"head-{key.hexdigest()[:16]}.npz" if self.cache_dir else None
         if path and path.exists():
             data = np.load(path)
@@ -111,9 +124,9 @@ class LinearHead:
         return w, b
 
     def _train(self) -> tuple[np.ndarray, np.ndarray]:
-        x = self.matrix
+        x, rows = self.data()
         index = {label: i for i, label in enumerate(self.classes[:-1])}
-        y = np.array([next((index[x] for x in sorted(r) if x in index), len(index)) for r in self.rows])
+        y = np.array([next((index[label] for label in sorted(r) if label in index), len(index)) for r in rows])
         counts = np.bincount(y, minlength=len(self.classes)).astype(np.float32)
         class_w = len(y) / (len(self.classes) * np.maximum(counts, 1))
         class_w[-1] *= self.absent_weight

@@ -12,7 +12,7 @@ from assistant.config import Settings
 from assistant.corpus import load_documents
 from assistant.errors import RulesError
 from assistant.guards import assess_conditions
-from assistant.rules import load_rules
+from assistant.rules import load_rules, read_yaml
 from assistant.read import given_facts
 from assistant.types import Frame
 
@@ -129,3 +129,16 @@ def test_unknown_other_law_reference_is_rejected(tmp_path):
     path = _write(tmp_path, lambda d: d["findings"][0].update(other_law=["martian_law"]))
     with pytest.raises(RulesError, match="martian_law"):
         load_rules(path)
+
+
+def test_a_data_file_is_parsed_once_per_content(tmp_path):
+    path = tmp_path / "bank.yaml"
+    path.write_text("version: 1\nitems: [a, b]\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert read_yaml(path, cache) == {"version": 1, "items": ["a", "b"]}
+    (kept,) = cache.glob("yaml-bank-*.json")
+    kept.write_text('{"version": 1, "items": ["from the cache"]}', encoding="utf-8")
+    assert read_yaml(path, cache)["items"] == ["from the cache"]  # the parse is read back
+    path.write_text("version: 1\nitems: [c]\n", encoding="utf-8")
+    assert read_yaml(path, cache)["items"] == ["c"]  # new content, new key
+    assert read_yaml(path) == {"version": 1, "items": ["c"]}  # no cache at all

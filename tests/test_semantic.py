@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant.semantic import Encoder, LinearHead, VectorBank
@@ -51,9 +52,25 @@ def test_the_head_learns_its_labels_and_calls_the_rest_absent(tmp_path):
     x = np.vstack([c + 0.05 * rng.normal(size=(20, 24)) for c in centres])
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     rows = [frozenset(["a"])] * 20 + [frozenset(["b"])] * 20 + [frozenset()] * 20
-    head = LinearHead(x, rows, ["a", "b"], cache_dir=tmp_path)
+    head = LinearHead(lambda: (x, rows), ["a", "b"], cache_dir=tmp_path)
     predicted = head.probabilities(x).argmax(axis=1)
     assert (predicted == np.repeat([0, 1, 2], 20)).mean() > 0.95  # class 2 is `absent`
-    again = LinearHead(x, rows, ["a", "b"], cache_dir=tmp_path)
+    again = LinearHead(lambda: (x, rows), ["a", "b"], cache_dir=tmp_path)
     again._train = None  # a cached head is read back, not trained again
     assert np.allclose(again.probabilities(x), head.probabilities(x))
+
+
+def test_a_keyed_head_is_read_back_without_building_its_training_data(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 8))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    rows = [frozenset(["a"])] * 20 + [frozenset()] * 20
+    first = LinearHead(lambda: (x, rows), ["a"], cache_dir=tmp_path, key="bank-v1")
+    expected = first.probabilities(x)
+
+    def never() -> tuple:
+        raise AssertionError("the training data was built although the head is cached")
+
+    assert np.allclose(LinearHead(never, ["a"], cache_dir=tmp_path, key="bank-v1").probabilities(x), expected)
+    with pytest.raises(AssertionError, match="training data"):  # another key is another head
+        LinearHead(never, ["a"], cache_dir=tmp_path, key="bank-v2").probabilities(x)
