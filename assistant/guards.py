@@ -24,9 +24,14 @@ def fold(text: str) -> str:
 
 
 def strip_injection(question: str, rules: RuleBook) -> str:
-    """Drop the sentences that give the assistant instructions ('ignore previous instructions...')."""
-    sentences = re.split(r"(?<=[.!?])\s+", fold(question))
-    return " ".join(s for s in sentences if not rules.questions.injection.search(s))
+    """Drop the sentences that give the assistant instructions ('ignore previous instructions...').
+    Line breaks are kept: a list or a spec sheet ("Role: ...", "Input data: ...") states one fact
+    per line, and the reader splits clauses there."""
+    kept = []
+    for line in question.splitlines():
+        sentences = re.split(r"(?<=[.!?])\s+", fold(line))
+        kept.append(" ".join(s for s in sentences if s and not rules.questions.injection.search(s)))
+    return "\n".join(line for line in kept if line)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, load_notes
 from assistant.banks import load_asking, load_cues, load_examples
 from assistant.read import Reader, parse_given
-from assistant.route import Route, Router, describes_practice, speaks_of_own
+from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
 from assistant.types import Answer, Kind, Passage
@@ -183,6 +183,8 @@ class Assistant:
         plain = read >= 3 or not references_in(clean) or (route.kind == "scenario" and speaks_of_own(clean))
         if describes_practice(route, read, follow_up, sure) and plain:
             return "scenario", route
+        if lists_fields(clean) and read >= 1:
+            return "scenario", route  # a system described by its fields (role, intended use, input data)
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:
             return "out_of_scope", route

@@ -42,6 +42,14 @@ def speaks_of_own(question: str) -> bool:
     return bool(_OWN.search(question))
 
 
+# A system described by its fields ("Role: deployer", "Input data: CCTV footage"), one per line.
+_FIELD = re.compile(r"^\s*(?:[-*•]\s*)?[A-Za-z][\w /()&-]{1,30}:\s*\S", re.MULTILINE)
+
+
+def lists_fields(question: str) -> bool:
+    return len(_FIELD.findall(question)) >= 2
+
+
 def language(question: str) -> str:
     """'en', or 'other' when the question is plainly written in another language."""
     words = re.findall(r"[^\W\d_]+", question.lower())

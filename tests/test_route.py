@@ -6,7 +6,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import RulesError
-from assistant.route import Route, describes_practice, language, load_kinds, speaks_of_own
+from assistant.route import Route, describes_practice, language, lists_fields, load_kinds, speaks_of_own
 
 
 @pytest.mark.parametrize(("question", "lang"), [
@@ -49,6 +49,18 @@ def test_describes_practice(kind, confidence, read, follow_up, expected):
 ])
 def test_speaks_of_own(question, own):
     assert speaks_of_own(question) is own
+
+
+def test_lists_fields():
+    assert lists_fields("Role: deployer\nInput data: CCTV footage from all stores\nIs this within 5(1)(e)?")
+    assert lists_fields("- Source: public webcams\n- Method: keeps every face crop")
+    assert not lists_fields("What does Article 5(1)(e) say: is it about CCTV?")
+
+
+@pytest.mark.slow
+def test_a_system_described_by_its_fields_is_a_scenario(assistant):
+    sheet = "Role: deployer (supermarket chain)\nIntended use: store analytics\nInput data: CCTV footage from all stores\nStorage: TBD\nIs this within Article 5(1)(e)?"
+    assert assistant.ask(sheet).kind == "scenario"
 
 
 @pytest.mark.slow
