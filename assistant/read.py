@@ -39,8 +39,13 @@ _NEGATION = re.compile(
     r"\b(?:no|not|never|without|nothing|none|neither|nor|zero|cannot|n't|instead of|rather than)\b|n't\b|\bno longer\b",
     re.IGNORECASE,
 )
-# Words that look negative but negate nothing about the fact ("not only", "no matter").
-_NOT_NEGATION = re.compile(r"\b(?:not only|not just|no matter|whether or not|no exceptions?|nothing but)\b", re.IGNORECASE)
+# Words that look negative but negate nothing about the fact ("not only", "no matter"), and a
+# negated stop, which says the thing goes on ("the crawler never stopped": it still runs).
+_NOT_NEGATION = re.compile(
+    r"\b(?:not only|not just|no matter|whether or not|no exceptions?|nothing but)\b|"
+    r"(?:\b(?:never|not|no longer)|n't)\s+(?:been\s+)?(?:stop|stops|stopped|cease[sd]?|pause[sd]?|end(?:s|ed)?|quit)\b",
+    re.IGNORECASE,
+)
 
 
 def split_clauses(text: str) -> list[str]:

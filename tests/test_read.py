@@ -38,6 +38,9 @@ def test_long_clauses_are_read_in_windows_with_the_words_before_as_negation_scop
 @pytest.mark.parametrize(("text", "negated"), [
     ("no AI is involved", True), ("we don't keep the images", True), ("instead of our bot, staff do it", True),
     ("not only faces but also names", False), ("no exceptions: every face", False), ("we keep every face", False),
+    # a negated stop says the thing goes on
+    ("the crawler never stopped and still adds faces", False), ("the bot hasn't stopped adding faces", False),
+    ("nothing has been added since 2024", True),
 ])
 def test_negation(text, negated):
     assert is_negated(text) is negated
@@ -131,3 +134,14 @@ def test_values_the_law_treats_alike_are_grouped_and_exceptions_stand_alone(assi
     assert {"creates", "expands"} in groups("database")          # Art. 5(1)(e): "create or expand"
     assert {"uses_existing"} in groups("database")                # an exception is read on its own
     assert {"untargeted", "group_by_group", "targeted_plus_untargeted"} in groups("targeting")  # paras 228-231
+
+
+@pytest.mark.slow
+def test_a_database_said_not_to_grow_is_an_existing_one_used(assistant):
+    # Guidelines para. 236: using a database without expanding it is not creating or expanding one.
+    read = assistant.reader.read(["We bought a face database years ago. Since February 2025 not a single new image has been added."])
+    database = {f.value for f in read.facts if f.slot == "database"}
+    assert not database & {"creates", "expands"}  # never read as growing
+    assert database == {"uses_existing"} or any("uses an existing database" in c for c in read.contradictions)
+    frame = _frame(assistant, "Our face DB came from scraping. The crawler never stopped and it still adds new faces every night.")
+    assert frame["database"].value in ("expands", "creates")
