@@ -96,7 +96,7 @@ class NoteBook:
         note is not clearly ahead of the next finds none (the extractive answer takes over)."""
         parts = question_parts(question)
         sims = self.bank.similarities(self.encoder.encode(parts))
-        scores = self.bank.scores(sims, self.bank.label_set, k=1)
+        scores = self.bank.nearest(sims)
         out: dict[str, NoteMatch] = {}
         for part, row in zip(parts, scores):
             order = np.argsort(-row)

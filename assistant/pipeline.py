@@ -126,7 +126,8 @@ class Assistant:
         if route.language != "en" and not given:
             return self._not_english(clean, base)
         # a matching answer note means the sources do speak to it (the 2026 deepfake ban, its date)
-        pointer = self._other_practice(route, clean) if kind != "scenario" and not notes else None
+        if kind != "scenario" and not notes and (pointer := self._other_practice(route, clean)):
+            return self._pointed(pointer, base)
         topics = rules.questions.topic_labels(clean)
         retrieved = self.retriever.search(clean, definitions=kind == "definition", labels=topics) if clean else []
         if not notes and should_abstain(kind, retrieved, self.settings.retrieval.relevance_floor):
@@ -144,8 +145,6 @@ class Assistant:
                 facts=list(frame.facts), contradictions=list(frame.contradictions),
             )
             return self._guarded(answer, pool)
-        if pointer:
-            return self._pointed(pointer, base)
         pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
         book = CitationBook(pool)

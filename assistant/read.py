@@ -133,7 +133,7 @@ class Reader:
             alone = (slot, v) in self._excluding or not effects.get(v) or self.rules.slot(slot).multiple
             keys.append(v if alone else frozenset(effects[v]))
         unique = list(dict.fromkeys(keys))
-        return np.array([[float(k == u) for u in unique] for k in keys], dtype=np.float32).reshape(len(keys), len(unique))
+        return np.array([[float(k == u) for u in unique] for k in keys], dtype=np.float32)
 
     def _heads(self) -> dict[str, list[LinearHead]]:
         """Heads per slot, trained on the bank and on mixtures of two statements about different

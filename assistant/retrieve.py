@@ -53,20 +53,13 @@ class QuestionIndex:
         texts, labels = [q for q, _ in pairs], [label for _, label in pairs]
         self.bank = VectorBank("passage-questions", texts, labels, encoder, cache_dir)
         self.encoder, self.ids = encoder, ids
-        # Bank rows grouped by label (in label_set order), so a label's score, the similarity of its
-        # nearest question, is one maximum.reduceat instead of a Python loop over the labels.
-        rows: dict[str, list[int]] = {}
-        for i, label in enumerate(labels):
-            rows.setdefault(label, []).append(i)
-        self._grouped = np.array([i for label in self.bank.label_set for i in rows[label]], dtype=np.intp)
-        self._starts = np.cumsum([0] + [len(rows[label]) for label in self.bank.label_set[:-1]], dtype=np.intp)
 
     def rank(self, vector: Sequence[float], k: int) -> list[str]:
         """Passage ids whose questions are nearest to the query, best first."""
-        if not len(self._grouped):
+        if not self.bank.texts:
             return []
-        sims = self.bank.similarities(np.asarray(vector, dtype=np.float32)[None, :])[0]
-        scores = np.maximum.reduceat(sims[self._grouped], self._starts)
+        sims = self.bank.similarities(np.asarray(vector, dtype=np.float32)[None, :])
+        scores = self.bank.nearest(sims)[0]
         order = np.argsort(-scores)[:k]
         return [pid for i in order for pid in self.ids[self.bank.label_set[i]]]
 

@@ -56,6 +56,9 @@ class VectorBank:
         for i, label in enumerate(self.labels):
             rows.setdefault(label, []).append(i)
         self._rows = {label: np.array(ids) for label, ids in rows.items()}
+        # rows grouped in label_set order, so each label's nearest text is one maximum.reduceat
+        self._grouped = np.array([i for label in self.label_set for i in rows[label]], dtype=np.intp)
+        self._starts = np.cumsum([0] + [len(rows[label]) for label in self.label_set[:-1]], dtype=np.intp)
 
     @cached_property
     def digest(self) -> str:
@@ -76,6 +79,12 @@ class VectorBank:
 
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
         return vectors @ self.matrix.T
+
+    def nearest(self, sims: np.ndarray) -> np.ndarray:
+        """(queries x label_set): each query's similarity to each label's nearest text."""
+        if not len(self._grouped):
+            return np.zeros((sims.shape[0], 0), dtype=np.float32)
+        return np.maximum.reduceat(sims[:, self._grouped], self._starts, axis=1)
 
     def scores(self, sims: np.ndarray, labels: Sequence[str], k: int) -> np.ndarray:
         """(queries x labels): mean of each query's k highest similarities to each label's texts."""

@@ -46,6 +46,13 @@ def test_bank_scores_rank_the_label_of_the_nearest_texts():
     assert scores[0].argmax() == 1
 
 
+def test_nearest_is_the_top_one_score_of_every_label_at_once():
+    encoder = Encoder(DeterministicFakeEmbedding(size=32))
+    bank = VectorBank("t", ["apple", "car", "pear", "bus", "kiwi"], ["fruit", "vehicle", "fruit", "vehicle", "fruit"], encoder)
+    sims = bank.similarities(encoder.encode(["car", "kiwi", "train"]))
+    assert np.allclose(bank.nearest(sims), bank.scores(sims, bank.label_set, k=1))
+
+
 def test_the_head_learns_its_labels_and_calls_the_rest_absent(tmp_path):
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(3, 24))
