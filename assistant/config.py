@@ -62,6 +62,10 @@ class RouteSettings(BaseModel):
     """When a question counts as describing a practice (a scenario)."""
 
     sure: float = Field(default=0.8, ge=0.0, le=1.0, description="Router confidence that overrides two facts read")
+    stated_facts: int = Field(
+        default=2, ge=1, le=6,
+        description="Facts stated as statements (not asked) that make a message a scenario",
+    )
 
 
 class Settings(BaseSettings):

@@ -19,7 +19,7 @@ from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, load_notes
 from assistant.banks import load_asking, load_cues, load_examples
 from assistant.read import Reader, parse_given
-from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own
+from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own, statements
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
 from assistant.types import Answer, Kind, Passage
@@ -184,6 +184,11 @@ class Assistant:
             return "scenario", route
         if lists_fields(clean) and read >= 1:
             return "scenario", route  # a system described by its fields (role, intended use, input data)
+        # facts stated as statements ("The tool saves face crops from CCTV.") describe a practice,
+        # even where the router hears a question
+        stated = statements(clean)
+        if stated and self.reader.count(stated) >= self.settings.route.stated_facts:
+            return "scenario", route
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:
             return "out_of_scope", route

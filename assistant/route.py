@@ -50,6 +50,30 @@ def lists_fields(question: str) -> bool:
     return len(_FIELD.findall(question)) >= 2
 
 
+# Sentences, and the ones that ask or request rather than state ("Explain ...", "Can you ...").
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_REQUEST = re.compile(
+    r"^\W*(?:please\s+)?(?:explain|define|describe|tell|list|summari[sz]e|give|show|compare|clarify|outline|"
+    r"help|can you|could you|would you|i (?:want|need|would like) to know|i wonder|i(?:'m| am) (?:wondering|curious))\b",
+    re.IGNORECASE,
+)
+
+
+# A sentence in the form of a question, question mark or not ("what counts as a database").
+_ASKING = re.compile(
+    r"^\W*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could|should|would|"
+    r"will|may|might|must|has|have|had|isn't|aren't|doesn't|don't)\b",
+    re.IGNORECASE,
+)
+
+
+def statements(question: str) -> str:
+    """The sentences of a message that state something (no question mark, no request), one per
+    line: facts stated as statements describe a practice, whatever the closing question asks."""
+    parts = (s.strip() for s in _SENTENCE.split(question))
+    return "\n".join(s for s in parts if s and not s.endswith("?") and not _REQUEST.match(s) and not _ASKING.match(s))
+
+
 def language(question: str) -> str:
     """'en', or 'other' when the question is plainly written in another language."""
     words = re.findall(r"[^\W\d_]+", question.lower())

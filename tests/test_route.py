@@ -6,7 +6,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import RulesError
-from assistant.route import Route, describes_practice, language, lists_fields, load_kinds, speaks_of_own
+from assistant.route import Route, describes_practice, language, lists_fields, load_kinds, speaks_of_own, statements
 
 
 @pytest.mark.parametrize(("question", "lang"), [
@@ -55,6 +55,23 @@ def test_lists_fields():
     assert lists_fields("Role: deployer\nInput data: CCTV footage from all stores\nIs this within 5(1)(e)?")
     assert lists_fields("- Source: public webcams\n- Method: keeps every face crop")
     assert not lists_fields("What does Article 5(1)(e) say: is it about CCTV?")
+
+
+def test_statements_keep_what_is_stated_and_drop_what_is_asked_or_requested():
+    text = ("The tool uses AI to monitor CCTV feeds. It saves face crops!\nIs that banned? what counts as a database\n"
+            "Explain the ban. Can you check this. So it isn't a database, is it?")
+    assert statements(text).splitlines() == ["The tool uses AI to monitor CCTV feeds.", "It saves face crops!"]
+    assert statements("What is a facial recognition database?") == ""
+
+
+@pytest.mark.slow
+def test_facts_stated_as_statements_make_a_scenario_whatever_the_closing_question(assistant):
+    # the router alone hears these as a definition or a fact question
+    assert assistant.ask("The tool uses AI to monitor CCTV feeds and saves face crops.").kind == "scenario"
+    frozen = ("We hold a facial database that was built in 2022 by scraping. Since February 2025 it has been frozen: "
+              "no new images are added, we only query it. Does Article 5(1)(e) apply to it?")
+    assert assistant.ask(frozen).kind == "scenario"
+    assert assistant.ask("what counts as a facial recognition database").kind == "definition"
 
 
 @pytest.mark.slow
