@@ -36,7 +36,7 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _NEGATION = re.compile(
-    r"\b(?:no|not|never|without|nothing|none|neither|nor|zero|cannot|n't|instead of|rather than)\b|n't\b|\bno longer\b",
+    r"\b(?:no|not|never|without|nothing|none|nobody|no[- ]?one|neither|nor|zero|cannot|n't|instead of|rather than)\b|n't\b|\bno longer\b",
     re.IGNORECASE,
 )
 # Words that look negative but negate nothing about the fact ("not only", "no matter"), and a
@@ -118,6 +118,7 @@ class Reader:
                            for s, values in f.when.items() for v in values}
         self._labels = {s.id: [f"{s.id}={v}" for v in s.ids() if f"{s.id}={v}" in self.bank.label_set] for s in rules.slots}
         self._groups = {s.id: self._alike(s.id) for s in rules.slots}
+        self._negative = np.array([is_negated(t) for t in self.bank.texts])
 
     def _alike(self, slot: str) -> np.ndarray:
         """(values x groups) membership: values that set the same conditions to the same status
@@ -205,12 +206,20 @@ class Reader:
                 found: dict[str, Reading] = {}  # one clause may state two values ("... but also ...")
                 for u in sorted(np.flatnonzero((owner == i) & ok), key=lambda u: -best[u]):
                     value: str | None = values[int(chosen[u])]
-                    if is_negated(units[u][2]):
+                    if is_negated(units[u][2]) and not self._said_negatively(sims[u], f"{slot.id}={value}"):
                         value = slot.value(value).negated
                     if value and value not in found:
                         found[value] = Reading(slot.id, value, units[u][1], round(float(best[u]), 3), i)
                 out += found.values()
         return out
+
+    def _said_negatively(self, sims: np.ndarray, label: str) -> bool:
+        """Whether the value's examples nearest to a clause are themselves negative statements
+        ("nothing is stored"): then the clause's negation is the value's own wording, not a
+        negation of it."""
+        rows = self.bank.rows(label)
+        nearest = rows[np.argsort(-sims[rows])[: self.settings.k]]
+        return sum(self._negative[r] for r in nearest) * 2 > len(nearest)
 
     def _anchored(self, slot: Slot, clause: str, i: int) -> Reading | None:
         """A precise phrase decides outright (the rule file's anchors, then the cue phrases by

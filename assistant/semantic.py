@@ -77,6 +77,10 @@ class VectorBank:
             np.save(path, matrix)
         return matrix
 
+    def rows(self, label: str) -> np.ndarray:
+        """Positions of the texts carrying a label."""
+        return self._rows[label]
+
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
         return vectors @ self.matrix.T
 

@@ -28,6 +28,7 @@ FRAMES = {
     "face_database": {"database": "creates"},
     "keeps_expanding": {"database": "expands"},
     "non_facial_biometrics": {"data": "other_biometrics", "database": "creates"},
+    "not_facial_images": {"data": "not_facial", "database": "creates"},
     "fictitious_persons": {"database": "synthetic_generator"},
     "training_without_identification": {"database": "training_no_identification"},
     "existing_database": {"database": "uses_existing"},
