@@ -85,8 +85,20 @@ def mixtures(texts: Sequence[str], labels: Sequence[str], per_text: int, seed: i
     return out_texts, out_rows
 
 
+# Exclusive negation denies everything but what is named ("the 200 listed people, nobody else"):
+# it restricts a stated value and denies only breadth.
+_EXCLUSIVE = re.compile(r"\b(?:nobody|no[- ]?one|nothing|none) else\b|\bno other\b|\bnot anyone else\b", re.IGNORECASE)
+
+
 def is_negated(clause: str) -> bool:
     return bool(_NEGATION.search(_NOT_NEGATION.sub(" ", clause)))
+
+
+def negation(clause: str) -> str:
+    """'plain', 'exclusive' (only "nobody else" and the like) or '' (none)."""
+    if not is_negated(clause):
+        return ""
+    return "plain" if is_negated(_EXCLUSIVE.sub(" ", clause)) else "exclusive"
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class Reading:
     confidence: float
     clause: int = 0  # position among the clauses read together
     anchored: bool = False  # read from a precise phrase, not by the model
+    doubt: bool = False  # an exception half-stated: it cannot set the slot, only unsettle it
 
 
 class Reader:
@@ -197,6 +210,13 @@ class Reader:
             near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
             clear = (best >= self.settings.exclusion_probability) & (near == chosen)
             ok = (best >= self.settings.probability) & (~strict | clear)
+            # An exception stated too faintly to read still casts doubt on what contradicts it
+            # ("only of the 200 listed people" after "our crawler collects faces"): a wrong
+            # verdict is worse than a question.
+            excepting = np.array([not slot.multiple and (slot.id, v) in self._excluding for v in values])
+            faint = np.where(excepting, scores, 0.0)
+            doubted = faint.argmax(axis=1)
+            doubt = faint.max(axis=1) >= self.settings.doubt
             for i, clause in enumerate(clauses):
                 if reading := self._anchored(slot, clause, i):
                     out.append(reading)
@@ -206,10 +226,17 @@ class Reader:
                 found: dict[str, Reading] = {}  # one clause may state two values ("... but also ...")
                 for u in sorted(np.flatnonzero((owner == i) & ok), key=lambda u: -best[u]):
                     value: str | None = values[int(chosen[u])]
-                    if is_negated(units[u][2]) and not self._said_negatively(sims[u], f"{slot.id}={value}"):
+                    negated = negation(units[u][2])
+                    if negated == "exclusive":  # "the 200 listed people, nobody else": breadth denied
+                        value = value if slot.value(value).negated else None
+                    elif negated and not self._said_negatively(sims[u], f"{slot.id}={value}"):
                         value = slot.value(value).negated
                     if value and value not in found:
                         found[value] = Reading(slot.id, value, units[u][1], round(float(best[u]), 3), i)
+                for u in np.flatnonzero((owner == i) & doubt):
+                    value = values[int(doubted[u])]
+                    if value not in found and not negation(units[u][2]):
+                        found[value] = Reading(slot.id, value, units[u][1], round(float(faint[u].max()), 3), i, doubt=True)
                 out += found.values()
         return out
 
@@ -267,8 +294,14 @@ class Reader:
         """One value per slot (several for a `multiple` slot): combined, by precedence, or unknown
         with the contradiction named."""
         by_value: dict[str, Reading] = {}
-        for r in sorted(readings, key=lambda r: -r.confidence):
+        for r in sorted(readings, key=lambda r: (r.doubt, -r.confidence)):
             by_value.setdefault(r.value, r)
+        sure = [r for r in by_value.values() if not r.doubt]
+        if not sure:
+            # only doubts: the slot stays unknown and the answer asks; in a later turn, this
+            # unsettles what an earlier one said (a correction half understood is still one)
+            return [], ""
+        by_value = {v: r for v, r in by_value.items() if not r.doubt}
         fact = lambda r, value=None: FrameFact(  # noqa: E731
             slot=slot.id, value=value or r.value, label=slot.value(value or r.value).label,
             evidence=r.evidence, confidence=r.confidence,

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.read import is_negated, parse_given, split_clauses, windows
+from assistant.read import is_negated, negation, parse_given, split_clauses, windows
 from assistant.rules import load_rules
 
 SETTINGS = Settings()
@@ -160,3 +160,19 @@ def test_no_facial_images_means_no_facial_recognition_database(rules):
     finding = next(f for f in rules.findings if "not_facial" in f.when.get("data", ()))
     assert finding.condition == "purpose" and finding.status == "not_met"
     assert any(c.label == "AI Act Art. 5(1)(e)" for c in finding.cites)
+
+
+def test_exclusive_negation_restricts_rather_than_negates():
+    assert negation("the 200 people on the sanctions list, nobody else") == "exclusive"
+    assert negation("nobody is targeted") == "plain"
+    assert negation("only the faces of listed persons") == ""
+
+
+@pytest.mark.slow
+def test_a_follow_up_that_half_states_an_exception_unsettles_the_earlier_reading(assistant):
+    # Guidelines para. 229: collection only of specific individuals is targeted. A narrowing
+    # follow-up the reader cannot read surely still must not leave the old 'untargeted' standing.
+    first = "We run an AI crawler on public sites to collect face images for our matching database."
+    answer = assistant.ask("only of the 200 people on the EU sanctions list, nobody else", history=[first])
+    assert answer.verdict != "prohibited"
+    assert "targeting" not in {f.slot for f in answer.facts if f.value == "untargeted"}
