@@ -130,6 +130,9 @@ class Reader:
         self._excluding = {(s, v) for f in rules.findings if f.status in ("not_met", "unclear")
                            for s, values in f.when.items() for v in values}
         self._labels = {s.id: [f"{s.id}={v}" for v in s.ids() if f"{s.id}={v}" in self.bank.label_set] for s in rules.slots}
+        # per slot, which of its read values make a condition fail (a remark never does)
+        self._exceptions = {s.id: np.array([not s.multiple and (s.id, label.split("=", 1)[1]) in self._excluding
+                                            for label in self._labels[s.id]], dtype=bool) for s in rules.slots}
         self._groups = {s.id: self._alike(s.id) for s in rules.slots}
         self._negative = np.array([is_negated(t) for t in self.bank.texts])
 
@@ -206,14 +209,14 @@ class Reader:
             chosen = np.where(groups[:, group].T > 0, scores, -1.0).argmax(axis=1)
             # A value that makes a condition fail (and a remark: one the user did not make would
             # be noise) needs more evidence, and the nearest examples must agree on it.
-            strict = np.array([slot.multiple or (slot.id, v) in self._excluding for v in values])[chosen]
+            excepting = self._exceptions[slot.id]
+            strict = (excepting | slot.multiple)[chosen]
             near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
             clear = (best >= self.settings.exclusion_probability) & (near == chosen)
             ok = (best >= self.settings.probability) & (~strict | clear)
             # An exception stated too faintly to read still casts doubt on what contradicts it
             # ("only of the 200 listed people" after "our crawler collects faces"): a wrong
             # verdict is worse than a question.
-            excepting = np.array([not slot.multiple and (slot.id, v) in self._excluding for v in values])
             faint = np.where(excepting, scores, 0.0)
             doubted = faint.argmax(axis=1)
             doubt = faint.max(axis=1) >= self.settings.doubt
@@ -293,15 +296,14 @@ class Reader:
     def _resolve(self, slot: Slot, readings: list[Reading]) -> tuple[list[FrameFact], str]:
         """One value per slot (several for a `multiple` slot): combined, by precedence, or unknown
         with the contradiction named."""
-        by_value: dict[str, Reading] = {}
-        for r in sorted(readings, key=lambda r: (r.doubt, -r.confidence)):
-            by_value.setdefault(r.value, r)
-        sure = [r for r in by_value.values() if not r.doubt]
-        if not sure:
+        readings = [r for r in readings if not r.doubt]
+        if not readings:
             # only doubts: the slot stays unknown and the answer asks; in a later turn, this
             # unsettles what an earlier one said (a correction half understood is still one)
             return [], ""
-        by_value = {v: r for v, r in by_value.items() if not r.doubt}
+        by_value: dict[str, Reading] = {}
+        for r in sorted(readings, key=lambda r: -r.confidence):
+            by_value.setdefault(r.value, r)
         fact = lambda r, value=None: FrameFact(  # noqa: E731
             slot=slot.id, value=value or r.value, label=slot.value(value or r.value).label,
             evidence=r.evidence, confidence=r.confidence,

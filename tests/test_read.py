@@ -150,16 +150,11 @@ def test_a_database_said_not_to_grow_is_an_existing_one_used(assistant):
 @pytest.mark.slow
 def test_a_value_the_bank_states_negatively_survives_the_negation(assistant):
     # "nothing is stored" is how a live comparison is said: the negation is the value's own wording
-    # (its nearest examples are negative statements), so it is read, not dropped or flipped
-    frame = _frame(assistant, "There are no images of people involved, the system only reads number plates.")
-    assert frame["data"].value == "not_facial"
-
-
-def test_no_facial_images_means_no_facial_recognition_database(rules):
-    # AI Act Art. 5(1)(e) concerns the scraping of facial images; names or product photos are not
-    finding = next(f for f in rules.findings if "not_facial" in f.when.get("data", ()))
-    assert finding.condition == "purpose" and finding.status == "not_met"
-    assert any(c.label == "AI Act Art. 5(1)(e)" for c in finding.cites)
+    # (its nearest examples are negative statements), so it is read, not dropped
+    assert _frame(assistant, "Nothing is stored, the comparison happens live.")["database"].value == "no_storage"
+    assert _frame(assistant, "There are no images involved.")["data"].value == "not_facial"
+    # while a plain negation of a positively worded value still flips it
+    assert _frame(assistant, "No AI is used for this.")["system"].value == "non_ai"
 
 
 def test_exclusive_negation_restricts_rather_than_negates():

@@ -143,3 +143,10 @@ def test_a_data_file_is_parsed_once_per_content(tmp_path):
     path.write_text("version: 1\nitems: [c]\n", encoding="utf-8")
     assert read_yaml(path, cache)["items"] == ["c"]  # new content, new key
     assert read_yaml(path) == {"version": 1, "items": ["c"]}  # no cache at all
+
+
+def test_no_facial_images_means_no_facial_recognition_database(rules):
+    # AI Act Art. 5(1)(e) concerns the scraping of facial images; names or product photos are not
+    finding = next(f for f in rules.findings if "not_facial" in f.when.get("data", ()))
+    assert finding.condition == "purpose" and finding.status == "not_met"
+    assert any(c.label == "AI Act Art. 5(1)(e)" for c in finding.cites)
