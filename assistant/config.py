@@ -46,6 +46,10 @@ class ReaderSettings(BaseModel):
         default=0.5, ge=0.0, le=1.0,
         description="Probability of an exception that, though too faint to read, unsettles a reading contradicting it",
     )
+    off_map: float = Field(
+        default=0.05, ge=0.0, le=1.0,
+        description="How much nearer a clause may be to the statements of no fact than to the examples of an exception it is read as",
+    )
     k: int = Field(default=3, ge=1, le=20, description="Nearest examples averaged per value (the second opinion on exclusions)")
     min_words: int = Field(default=4, ge=1, le=20, description="Shortest span the model reads (anchors read any)")
     window: int = Field(default=8, ge=3, le=40, description="Words per span when a long clause is read in parts")

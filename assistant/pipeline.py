@@ -176,18 +176,23 @@ class Assistant:
         supposing = self.reader.asking is not None and self.reader.asking.supposing.search(clean)
         if follow_up and (supposing or not clean.rstrip().endswith("?")):
             return "scenario", route  # a statement or a what-if after a scenario adds to it
-        read = self.reader.count(clean)
-        # a question that names a provision asks about the law, unless it plainly describes a
-        # practice: facts enough, or the asker's own practice ("we", "our") by the router's reading
-        plain = read >= 3 or not references_in(clean) or (route.kind == "scenario" and speaks_of_own(clean))
-        if describes_practice(route, read, follow_up, sure) and plain:
-            return "scenario", route
-        if lists_fields(clean) and read >= 1:
-            return "scenario", route  # a system described by its fields (role, intended use, input data)
         # facts stated as statements ("The tool saves face crops from CCTV.") describe a practice,
         # even where the router hears a question
         stated = statements(clean)
-        if stated and self.reader.count(stated) >= self.settings.route.stated_facts:
+        told = self.reader.count(stated) if stated else 0
+        # a question about the law in general terms that an answer note answers ("does scraping
+        # one group at a time get around the ban?") gets the note: it states no fact and speaks
+        # of no practice of the asker's, so there is nothing to assess
+        read = self.reader.count(clean)
+        general = answered and not follow_up and not told and read < 3 and not speaks_of_own(clean)
+        # a question that names a provision asks about the law, unless it plainly describes a
+        # practice: facts enough, or the asker's own practice ("we", "our") by the router's reading
+        plain = read >= 3 or not references_in(clean) or (route.kind == "scenario" and speaks_of_own(clean))
+        if describes_practice(route, read, follow_up, sure) and plain and not general:
+            return "scenario", route
+        if lists_fields(clean) and read >= 1:
+            return "scenario", route  # a system described by its fields (role, intended use, input data)
+        if told >= self.settings.route.stated_facts:
             return "scenario", route
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:

@@ -195,6 +195,7 @@ class Reader:
         vectors = self.encoder.encode([span for _, span, _ in units])
         sims = self.bank.similarities(vectors)
         owner = np.array([i for i, _, _ in units])
+        denied = np.array([bool(negation(scope)) for _, _, scope in units], dtype=bool)
         out: list[Reading] = []
         for slot in self.rules.slots:
             values = [label.split("=", 1)[1] for label in self._labels[slot.id]]
@@ -211,8 +212,15 @@ class Reader:
             # be noise) needs more evidence, and the nearest examples must agree on it.
             excepting = self._exceptions[slot.id]
             strict = (excepting | slot.multiple)[chosen]
-            near = self.bank.scores(sims, self._labels[slot.id], self.settings.k).argmax(axis=1)
-            clear = (best >= self.settings.exclusion_probability) & (near == chosen)
+            knn = self.bank.scores(sims, self._labels[slot.id], self.settings.k)
+            near = knn.argmax(axis=1)
+            # ...and be about as near to them as to the statements that state no fact at all: off
+            # the bank's map a linear head can be sure of anything ("plan is basically clearview"
+            # read as "nothing is stored"). A negated unit is read through its negation, whose
+            # wording no example need share.
+            none = self.bank.scores(sims, [""], self.settings.k)[:, 0]
+            about = (knn[np.arange(len(units)), chosen] >= none - self.settings.off_map) | denied
+            clear = (best >= self.settings.exclusion_probability) & (near == chosen) & about
             ok = (best >= self.settings.probability) & (~strict | clear)
             # An exception stated too faintly to read still casts doubt on what contradicts it
             # ("only of the 200 listed people" after "our crawler collects faces"): a wrong

@@ -31,6 +31,7 @@ MEASURE = Path(__file__).with_name("bench_measure.py")
 RETRIEVAL_SETS = {
     "retrieval_queries": PROJECT_DIR / "tests" / "data" / "retrieval_queries.yaml",
     "blind_retrieval": PROJECT_DIR / "eval" / "blind" / "retrieval.yaml",
+    "blind4_retrieval": PROJECT_DIR / "eval" / "blind4" / "retrieval.yaml",
 }
 
 

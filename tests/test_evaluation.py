@@ -14,7 +14,7 @@ import yaml
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.evaluation import (
-    Case, CaseResult, Run, check_case, compare, compute_metrics, load_run, load_suite, main, run_suite,
+    Case, CaseResult, Run, check_case, compare, compute_metrics, first_sentence, load_run, load_suite, main, run_suite,
 )
 from assistant.report import render_html, write_report
 from assistant.types import Answer, Citation, ConditionFinding, Passage, ScoredPassage
@@ -351,3 +351,10 @@ def test_external_suite_runs_unchanged_through_the_real_assistant(assistant) -> 
         assert row.retrieved is not None and row.latency_ms > 0
     assert run.corpus_version == assistant.corpus_version
     assert run.metrics.quote_verification.total > 0
+
+
+def test_the_first_sentence_does_not_end_at_a_legal_abbreviation() -> None:
+    assert first_sentence("AI Act Art. 99(4): “fines of up to EUR 15 000 000” [1]. Next one.") == "AI Act Art. 99(4): “fines of up to EUR 15 000 000” [1]."
+    assert first_sentence("Guidelines para. 228 and Arts. 5, 6 e.g. apply. Then more.") == "Guidelines para. 228 and Arts. 5, 6 e.g. apply."
+    assert first_sentence("No, it does not [1]. The ban binds deployers too.") == "No, it does not [1]."
+    assert first_sentence("One line\nanother") == "One line"

@@ -93,3 +93,14 @@ def test_a_statement_after_a_scenario_continues_it_and_a_provision_named_by_an_a
 def test_the_router_on_plain_questions(assistant):
     assert assistant.router.route("What is a facial recognition database?").kind == "definition"
     assert assistant.router.route("Give me a recipe for lasagne").kind == "out_of_scope"
+
+
+@pytest.mark.slow
+def test_a_general_question_an_answer_note_answers_gets_the_note_not_a_verdict(assistant):
+    # Guidelines para. 230: asked in general terms, it is a question about the law ...
+    general = assistant.ask("what if someone scrapes in small steps, one group of people at a time - does that get around the ban?")
+    assert general.kind != "scenario" and general.verdict is None
+    assert "Guidelines para. 230" in {c.label for c in general.citations}
+    # ... while the asker's own practice, or stated facts, is assessed
+    own = assistant.ask("We scrape in small steps, one group of people at a time - does that get around the ban?")
+    assert own.kind == "scenario"

@@ -51,8 +51,18 @@ def _check_frame(want: dict[str, str], a: Answer) -> list[str]:
     ]
 
 
+# Abbreviations that end in a full stop without ending the sentence ("AI Act Art. 99(4): ...").
+_ABBREVIATION = re.compile(r"(?:\b(?:Arts?|paras?|No|nos?|e\.g|i\.e|cf|p|pp|vs|etc|Dir|Reg)|§)\.$", re.IGNORECASE)
+
+
 def first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)[0]
+    """The answer's first sentence: up to the first full stop, "!" or "?" that ends a sentence
+    (not the one of "Art." or "para.") or the first line break."""
+    line = text.strip().split("\n", 1)[0]
+    for m in re.finditer(r"(?<=[.!?])\s+", line):
+        if not _ABBREVIATION.search(line[: m.start()]):
+            return line[: m.start()]
+    return line
 
 
 def _check_lead(want: list[str], a: Answer) -> list[str]:
