@@ -17,8 +17,8 @@ class RetrievalSettings(BaseModel):
     k: int = Field(default=8, ge=1, le=50, description="Passages returned by the hybrid retriever")
     dense_k: int = Field(default=24, ge=1, le=200, description="Candidates from the vector store")
     sparse_k: int = Field(default=24, ge=1, le=200, description="Candidates from BM25")
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant")
-    question_weight: int = Field(default=1, ge=0, le=5, description="Votes of the passage-question ranking in the fusion")
+    rrf_k: int = Field(default=10, ge=1, description="Reciprocal rank fusion constant (small: the first places of each ranking count most)")
+    question_weight: int = Field(default=2, ge=0, le=5, description="Votes of the passage-question ranking in the fusion")
     relevance_floor: float = Field(
         default=0.40, ge=0.0, le=1.0,
         description="Minimum cosine similarity of the best passage; below it the assistant abstains",
