@@ -18,7 +18,7 @@ from assistant.chunking import normalise_text
 from assistant.guards import Assessment, decide_verdict
 from assistant.sparse import tokens
 from assistant.labels import instruments_named
-from assistant.notes import Note
+from assistant.notes import NoteMatch
 from assistant.rules import Quote, RuleBook
 from assistant.types import AUTHORITY_RANK, Citation, ConditionFinding, Frame, FrameFact, Kind, Passage, ScoredPassage, Verdict
 
@@ -291,17 +291,26 @@ def _renumber(text: str, passages: Sequence[Passage], book: CitationBook) -> str
 # ---- answer notes: the direct answer first, then the quotes that support it --------------------
 
 
-def compose_notes(notes: Sequence[Note], book: CitationBook) -> str:
+# A note's "Yes," or "No," answers its own questions; a question matched only loosely may ask the
+# opposite ("does that get around the ban?" beside "is that covered by the ban?").
+_POLAR = re.compile(r"^(?:Yes|No), +(?=\w)")
+
+
+def compose_notes(matches: Sequence[NoteMatch], book: CitationBook, polar: float = 0.0) -> str:
     """Each note's sentences with their markers, then every quote they rest on, primary law
     before guidance before decisions before commentary. Sentences whose quotes are not in the
-    pool are dropped rather than left uncited."""
+    pool are dropped rather than left uncited. A note matched below `polar` keeps what it says
+    but not its leading yes or no: a wrong "yes" is worse than none."""
     lines, quoted = [], []
-    for note in notes:
+    for match in matches:
         sentences = []
-        for sentence in note.answer:
+        for i, sentence in enumerate(match.note.answer):
             numbers = book.cite_all(sentence.cites)
+            text = sentence.text
+            if i == 0 and match.score < polar and (m := _POLAR.match(text)):
+                text = text[m.end()].upper() + text[m.end() + 1 :]
             if len(numbers) == len(sentence.cites):
-                sentences.append(with_marks(sentence.text, numbers))
+                sentences.append(with_marks(text, numbers))
         if sentences:
             lines.append(" ".join(sentences))
     for c in sorted(book.citations, key=lambda c: (AUTHORITY_RANK[book.retrieved[c.passage_id].authority], c.n)):

@@ -120,7 +120,8 @@ class Assistant:
         rules, given = self.rules, parse_given(facts, self.rules)
         turns = [strip_injection(t, rules) for t in _user_turns(history)]
         clean = strip_injection(question, rules)
-        notes = [m.note for m in self.notebook.match(clean)] if not given else []
+        matches = self.notebook.match(clean) if not given else []
+        notes = [m.note for m in matches]
         kind, route = self._kind(clean, turns, bool(given), answered=bool(notes))
         base = {"question": question, "kind": kind, "notice": rules.notice, "corpus_version": self.corpus_version}
         if route.language != "en" and not given:
@@ -149,7 +150,7 @@ class Assistant:
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
         book = CitationBook(pool)
         if notes:  # the direct answer, its quotes, then what the search found beside them
-            text = compose_notes(notes, book)
+            text = compose_notes(matches, book, self.settings.notes.polar)
             if extra := compose_extractive(clean, kind, retrieved, book, max_passages=2, skip=True):
                 text += "\n" + extra
         elif self.composer is not None:

@@ -358,3 +358,15 @@ def test_the_first_sentence_does_not_end_at_a_legal_abbreviation() -> None:
     assert first_sentence("Guidelines para. 228 and Arts. 5, 6 e.g. apply. Then more.") == "Guidelines para. 228 and Arts. 5, 6 e.g. apply."
     assert first_sentence("No, it does not [1]. The ban binds deployers too.") == "No, it does not [1]."
     assert first_sentence("One line\nanother") == "One line"
+
+
+def test_a_yes_no_question_answered_with_the_opposite_word_is_counted() -> None:
+    from assistant.evaluation.metrics import opposite_answer
+    from assistant.evaluation.suite import Expect
+
+    case = Case(id="q", kind="fact", question="Does the ban bind deployers?", expect={"lead": ["yes"]})
+    row = lambda text: CaseResult(id="q", kind="fact", question=case.question, passed=False, answer=text)  # noqa: E731
+    assert opposite_answer(case, row("No, only providers [1].")) == (1, 1)
+    assert opposite_answer(case, row("Yes, deployers too [1].")) == (0, 1)
+    assert opposite_answer(case, row("Both providers and deployers [1].")) == (0, 1)
+    assert opposite_answer(case.model_copy(update={"expect": Expect(lead=["35 million"])}), row("No.")) is None

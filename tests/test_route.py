@@ -101,6 +101,10 @@ def test_a_general_question_an_answer_note_answers_gets_the_note_not_a_verdict(a
     general = assistant.ask("what if someone scrapes in small steps, one group of people at a time - does that get around the ban?")
     assert general.kind != "scenario" and general.verdict is None
     assert "Guidelines para. 230" in {c.label for c in general.citations}
+    # matched only loosely, the note keeps what it says but not its "Yes," (the question asks
+    # whether it gets around the ban, the note whether it is covered); asked in its own words, it keeps it
+    assert not general.answer.startswith(("Yes", "No"))
+    assert assistant.ask("Is step-by-step scraping, one group at a time, still covered by the ban?").answer.startswith("Yes, ")
     # ... while the asker's own practice, or stated facts, is assessed
     own = assistant.ask("We scrape in small steps, one group of people at a time - does that get around the ban?")
     assert own.kind == "scenario"

@@ -38,6 +38,9 @@ class Metrics(BaseModel):
     critical_errors: Ratio = Field(default_factory=Ratio, description="Opposite decided verdicts, over decided expectations")
     insufficient_share: Ratio = Field(default_factory=Ratio, description="insufficient_facts answers, over verdict cases")
     direct_answer: Ratio = Field(default_factory=Ratio, description="First sentence holds the expected lead")
+    opposite_answers: Ratio = Field(
+        default_factory=Ratio, description="First sentence says 'yes' where 'no' is expected or the reverse, over yes/no leads",
+    )
     slot_accuracy: dict[str, Ratio] = Field(default_factory=dict, description="Expected frame values found, per slot")
     slot_precision: dict[str, Ratio] = Field(default_factory=dict, description="Same, over slots the reader filled")
     latency_p50_ms: float | None = None
@@ -113,6 +116,18 @@ def direct_answer(case: Case, row: CaseResult) -> Score | None:
     return int(any(norm(w) in lead for w in case.expect.lead)), 1
 
 
+_POLAR = {"yes": "no", "no": "yes"}
+
+
+def opposite_answer(case: Case, row: CaseResult) -> Score | None:
+    """A yes/no question answered with the opposite word: the question-side twin of a critical error."""
+    want = {norm(w) for w in case.expect.lead or []} & set(_POLAR)
+    if len(want) != 1:
+        return None
+    first = norm(first_sentence(row.answer)).split(maxsplit=1)
+    return int(bool(first) and first[0].strip(",.:;") == _POLAR[want.pop()]), 1
+
+
 def slot_accuracy(pairs: Sequence[tuple[Case, CaseResult]], confident_only: bool = False) -> dict[str, Ratio]:
     """Per slot: expected values found. With confident_only, only over slots the reader filled."""
     out: dict[str, Ratio] = {}
@@ -177,6 +192,7 @@ def compute_metrics(cases: Sequence[Case], rows: Sequence[CaseResult]) -> Metric
         critical_errors=total(critical_error, pairs),
         insufficient_share=total(insufficient_share, pairs),
         direct_answer=total(direct_answer, pairs),
+        opposite_answers=total(opposite_answer, pairs),
         slot_accuracy=slot_accuracy(pairs),
         slot_precision=slot_accuracy(pairs, confident_only=True),
         latency_p50_ms=percentile(latencies, 50),
