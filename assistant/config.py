@@ -65,7 +65,7 @@ class NotesSettings(BaseModel):
         description="A clear lead counts towards the threshold: similarity + lead_weight x lead must reach it",
     )
     polar: float = Field(
-        default=0.82, ge=0.0, le=1.0,
+        default=0.80, ge=0.0, le=1.0,
         description="Similarity to a note's nearest question below which its answer drops its leading yes or no",
     )
 
