@@ -13,6 +13,7 @@ language model) could fill the same frame under the same evidence checks.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -67,19 +68,38 @@ def windows(clause: str, size: int) -> list[tuple[str, str]]:
     return out
 
 
+def _keys(texts: Sequence[str], seed: int) -> np.ndarray:
+    """A stable pseudo-random 64-bit key per text, from the text itself."""
+    return np.array([int.from_bytes(hashlib.blake2b(f"{seed}\x1f{t}".encode(), digest_size=8).digest(), "little")
+                     for t in texts], dtype=np.uint64)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: spreads a 64-bit value's bits (wrapping arithmetic on uint64)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def mixtures(texts: Sequence[str], labels: Sequence[str], per_text: int, seed: int = 5) -> tuple[list[str], list[frozenset[str]]]:
     """Each statement joined with others about a different slot (or about nothing), labelled with
-    both: a deterministic augmentation that teaches the heads to find one fact among several."""
-    rng = np.random.default_rng(seed)
-    slot_of = [label.split("=", 1)[0] for label in labels]
+    both: a deterministic augmentation that teaches the heads to find one fact among several.
+
+    A statement's partners are the ones whose pair hash is smallest, and the hash depends only on
+    the two texts: adding or removing a statement changes few pairings (about one in the bank's
+    size) instead of redrawing them all, so one bank edit no longer retrains every head on
+    different mixtures and moves unrelated readings."""
+    slot_of = np.array([label.split("=", 1)[0] for label in labels])
+    keys = _keys(texts, seed)
     out_texts, out_rows = [], []
     for i in range(len(texts)):
-        for j in rng.choice(len(texts), size=per_text * 3, replace=False):
-            if len(out_texts) >= (i + 1) * per_text:
-                break
-            if slot_of[j] and slot_of[j] == slot_of[i]:
-                continue
-            first, second = (i, j) if rng.random() < 0.5 else (j, i)
+        h = _mix(keys ^ _mix(keys[i : i + 1]))
+        h[i] = np.iinfo(np.uint64).max
+        if slot_of[i]:
+            h[slot_of == slot_of[i]] = np.iinfo(np.uint64).max
+        for j in np.argsort(h, kind="stable")[:per_text]:
+            first, second = (i, j) if h[j] & np.uint64(1) else (j, i)
             out_texts.append(f"{texts[first].rstrip('.')}, and {texts[second][:1].lower()}{texts[second][1:]}")
             out_rows.append(frozenset(x for x in (labels[i], labels[j]) if x))
     return out_texts, out_rows
@@ -162,7 +182,7 @@ class Reader:
             self._linear = {s.id: [] for s in self.rules.slots}
             for seed in range(self.settings.mixture_seeds):
                 data = cache(lambda seed=seed: self._training(seed))
-                key = f"{self.bank.digest}:{self.settings.mixtures}:{5 + seed}"
+                key = f"{self.bank.digest}:{self.settings.mixtures}:{5 + seed}:pair-hash"
                 for s in self.rules.slots:
                     self._linear[s.id].append(LinearHead(
                         data, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir, key=key))

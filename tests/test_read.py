@@ -9,7 +9,7 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.banks import load_examples
-from assistant.read import Reader, is_negated, negation, parse_given, split_clauses, windows
+from assistant.read import Reader, is_negated, mixtures, negation, parse_given, split_clauses, windows
 from assistant.rules import load_rules
 
 SETTINGS = Settings()
@@ -187,3 +187,15 @@ def test_an_exception_read_off_the_banks_map_is_only_a_doubt(assistant):
     assert [r.value for r in loose.read_clauses(split_clauses(remark)) if r.slot == "database" and not r.doubt] == ["no_storage"]
     # a real exception stated near its examples is still read
     assert _frame(assistant, "Nothing is stored, the comparison happens live.")["database"].value == "no_storage"
+
+
+def test_mixtures_pair_across_slots_and_one_more_statement_changes_few_pairings():
+    texts = [f"statement {i} about {s}" for i in range(60) for s in ("source", "system", "")]
+    labels = [f"{s}=v{i % 3}" if s else "" for i in range(60) for s in ("source", "system", "")]
+    mixed, rows = mixtures(texts, labels, per_text=1, seed=5)
+    assert len(mixed) == len(texts)
+    slots = [{label.split("=")[0] for label in row} for row in rows]
+    assert all(len(s) == len(row) for s, row in zip(slots, rows))  # never two values of one slot
+    again, _ = mixtures([*texts, "one statement more about source"], [*labels, "source=v9"], per_text=1, seed=5)
+    assert mixtures(texts, labels, per_text=1, seed=5)[0] == mixed  # deterministic
+    assert sum(a == b for a, b in zip(mixed, again)) >= 0.9 * len(mixed)  # not redrawn
