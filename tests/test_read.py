@@ -176,15 +176,16 @@ def test_a_follow_up_that_half_states_an_exception_unsettles_the_earlier_reading
 
 @pytest.mark.slow
 def test_an_exception_read_off_the_banks_map_is_only_a_doubt(assistant):
-    # The head alone hears "nothing is stored" in a remark nearer to the statements of no fact
-    # than to any example of it; the nearest examples must be about as near as those.
-    remark = "hey so we're a small startup, plan is basically clearview but for the EU market lol."
-    readings = [r for r in assistant.reader.read_clauses(split_clauses(remark)) if r.slot == "database"]
+    # The head alone hears "uses an existing database" in a legal claim that is nearer the
+    # statements of no fact than any example of that value; the nearest examples must be about as
+    # near as those before an exception is read.
+    claim = "Since the database predates the ban, we're grandfathered"
+    readings = [r for r in assistant.reader.read_clauses([claim]) if r.slot == "database"]
     assert readings and all(r.doubt for r in readings)
     loose = Reader(assistant.reader.rules, load_examples(assistant.settings.examples_file, assistant.reader.rules),
                    assistant.encoder, assistant.settings.reader.model_copy(update={"off_map": 1.0}),
                    cache_dir=assistant.settings.cache_dir)
-    assert [r.value for r in loose.read_clauses(split_clauses(remark)) if r.slot == "database" and not r.doubt] == ["no_storage"]
+    assert [r.value for r in loose.read_clauses([claim]) if r.slot == "database" and not r.doubt] == ["uses_existing"]
     # a real exception stated near its examples is still read
     assert _frame(assistant, "Nothing is stored, the comparison happens live.")["database"].value == "no_storage"
 

@@ -68,8 +68,8 @@ def test_statements_keep_what_is_stated_and_drop_what_is_asked_or_requested():
 def test_facts_stated_as_statements_make_a_scenario_whatever_the_closing_question(assistant):
     # the router alone hears these as a definition or a fact question
     assert assistant.ask("The tool uses AI to monitor CCTV feeds and saves face crops.").kind == "scenario"
-    frozen = ("We hold a facial database that was built in 2022 by scraping. Since February 2025 it has been frozen: "
-              "no new images are added, we only query it. Does Article 5(1)(e) apply to it?")
+    frozen = ("We hold a facial database that our AI crawler built in 2022 from public websites. Since February 2025 "
+              "it has been frozen: no new images are added, we only query it. Does Article 5(1)(e) apply to it?")
     assert assistant.ask(frozen).kind == "scenario"
     assert assistant.ask("what counts as a facial recognition database").kind == "definition"
 
