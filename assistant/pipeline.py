@@ -181,10 +181,10 @@ class Assistant:
         # even where the router hears a question
         stated = statements(clean)
         told = self.reader.count(stated) if stated else 0
+        read = self.reader.count(clean)
         # a question about the law in general terms that an answer note answers ("does scraping
         # one group at a time get around the ban?") gets the note: it states no fact and speaks
         # of no practice of the asker's, so there is nothing to assess
-        read = self.reader.count(clean)
         general = answered and not follow_up and not told and read < 3 and not speaks_of_own(clean)
         # a question that names a provision asks about the law, unless it plainly describes a
         # practice: facts enough, or the asker's own practice ("we", "our") by the router's reading

@@ -216,6 +216,7 @@ class Reader:
         sims = self.bank.similarities(vectors)
         owner = np.array([i for i, _, _ in units])
         denied = np.array([bool(negation(scope)) for _, _, scope in units], dtype=bool)
+        none = self.bank.scores(sims, [""], self.settings.k)[:, 0]  # nearness to statements of no fact
         out: list[Reading] = []
         for slot in self.rules.slots:
             values = [label.split("=", 1)[1] for label in self._labels[slot.id]]
@@ -235,10 +236,9 @@ class Reader:
             knn = self.bank.scores(sims, self._labels[slot.id], self.settings.k)
             near = knn.argmax(axis=1)
             # ...and be about as near to them as to the statements that state no fact at all: off
-            # the bank's map a linear head can be sure of anything ("plan is basically clearview"
-            # read as "nothing is stored"). A negated unit is read through its negation, whose
-            # wording no example need share.
-            none = self.bank.scores(sims, [""], self.settings.k)[:, 0]
+            # the bank's map a linear head can be sure of anything ("Since the database predates
+            # the ban, we're grandfathered" read as an existing database used). A negated unit is
+            # read through its negation, whose wording no example need share.
             about = (knn[np.arange(len(units)), chosen] >= none - self.settings.off_map) | denied
             clear = (best >= self.settings.exclusion_probability) & (near == chosen) & about
             ok = (best >= self.settings.probability) & (~strict | clear)
