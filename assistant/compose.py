@@ -142,7 +142,10 @@ def compose_scenario(assessments: Sequence[Assessment], frame: Frame, rules: Rul
         statement = rules.other_law[key]
         lines.append(with_marks(statement.text, book.cite_all(statement.cites)))
     lines += [f"Your description points two ways on {c}; tell me which holds." for c in frame.contradictions]
-    missing = _missing(assessments, frame, rules)
+    if frame.unread:
+        lines.append(f"Your last message (“{frame.unread}”) may change the facts above, but I could not tell "
+                     "which: say what it changes, or set the facts yourself.")
+    missing = [] if frame.unread else _missing(assessments, frame, rules)
     clarifying = [rules.slot(s).question for s in missing]
     if clarifying:
         lines.append("To decide, I need to know: " + " ".join(clarifying))

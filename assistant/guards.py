@@ -58,7 +58,9 @@ def assess_conditions(frame: Frame, rules: RuleBook) -> list[Assessment]:
             out.append(Assessment(condition, "unclear", notes=notes))
             continue
         facts = tuple(f for f in frame.facts if f.slot in decisive.when)
-        out.append(Assessment(condition, decisive.status, decisive, facts, notes))  # type: ignore[arg-type]
+        # an unread follow-up may change any fact: what the earlier turns settle no longer decides
+        status = "unclear" if frame.unread else decisive.status
+        out.append(Assessment(condition, status, decisive, facts, notes))  # type: ignore[arg-type]
     return out
 
 

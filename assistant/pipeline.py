@@ -175,8 +175,10 @@ class Assistant:
         sure = self.settings.route.sure
         follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
         supposing = self.reader.asking is not None and self.reader.asking.supposing.search(clean)
-        if follow_up and (supposing or not clean.rstrip().endswith("?")):
-            return "scenario", route  # a statement or a what-if after a scenario adds to it
+        asks_only = self.reader.asking is not None and self.reader.asking.states_nothing(clean)
+        if follow_up and (supposing or asks_only or not clean.rstrip().endswith("?")):
+            # a statement or a what-if after a scenario adds to it; "so is it banned then?" asks for its verdict
+            return "scenario", route
         # facts stated as statements ("The tool saves face crops from CCTV.") describe a practice,
         # even where the router hears a question
         stated = statements(clean)

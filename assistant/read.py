@@ -315,7 +315,11 @@ class Reader:
         for slot_id, value in (given or {}).items():
             frame[slot_id] = given_facts({slot_id: value}, self.rules)
         facts = tuple(f for slot in self.rules.slots for f in frame.get(slot.id, []))
-        return Frame(facts=facts, contradictions=tuple(contradictions))
+        # A follow-up that states something none of whose words could be placed may change any
+        # fact ("Correction: it's number plates, not faces"): the earlier reading is not enough.
+        last = clauses[-1] if len(clauses) > 1 and not (self.asking and self.asking.states_nothing(turns[-1])) else []
+        unread = " ".join(last) if last and not given and not any(r.clause >= start - len(last) for r in readings) else ""
+        return Frame(facts=facts, contradictions=tuple(contradictions), unread=unread)
 
     def count(self, text: str) -> int:
         """How many fact slots one message fills (remarks not counted): tells a scenario apart."""

@@ -122,3 +122,17 @@ def test_each_condition_fails_alone_in_some_scenario(assistant):
         if len(failing) == 1:
             alone.add(failing[0])
     assert alone == CONDITIONS
+
+
+@pytest.mark.slow
+def test_a_follow_up_the_reader_cannot_place_unsettles_the_verdict(assistant):
+    # A correction none of whose words can be placed may change any fact: the earlier turn's
+    # "prohibited" must not stand as if nothing had been said.
+    first = "We want AI to collect every face from the city's CCTV into a searchable index."
+    assert assistant.ask(first).verdict == "prohibited"
+    answer = assistant.ask("Correction: it's not faces at all. The cameras only read number plates, and no face images are kept.",
+                           history=[first])
+    assert answer.verdict == "insufficient_facts"
+    assert "Your last message" in answer.answer and {c.status for c in answer.conditions} == {"unclear"}
+    # a follow-up that only asks adds nothing and changes nothing
+    assert assistant.ask("So is it banned then?", history=[first]).verdict == "prohibited"
