@@ -57,14 +57,18 @@ def split_clauses(text: str) -> list[str]:
 
 def windows(clause: str, size: int) -> list[tuple[str, str]]:
     """The clause and, when it is long, overlapping spans of `size` words (each verbatim), with the
-    text a negation is looked for in: the span plus the three words before it."""
+    text a negation is looked for in: the span plus the words before it back to the last comma,
+    and at least the three words before it ("nothing has been placed on the market or put into
+    service": the negation governs the whole phrase)."""
     words = [m.span() for m in re.finditer(r"\S+", clause)]
     out = [(clause, clause)]
     if len(words) > size:
         for start in range(0, len(words) - size // 2, max(1, size // 2)):
             end = min(start + size, len(words)) - 1
             span = clause[words[start][0] : words[end][1]].strip(" ,;")
-            out.append((span, clause[words[max(0, start - 3)][0] : words[end][1]]))
+            comma = clause.rfind(",", 0, words[start][0]) + 1
+            begin = min(words[max(0, start - 3)][0], comma)
+            out.append((span, clause[begin : words[end][1]].strip()))
     return out
 
 

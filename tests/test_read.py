@@ -34,6 +34,12 @@ def test_long_clauses_are_read_in_windows_with_the_words_before_as_negation_scop
     assert spans[0] == (clause, clause) and len(spans) > 2
     assert all(span in clause and span in scope for span, scope in spans)
     assert any(len(scope) > len(span) for span, scope in spans[1:])  # the words before a window
+    # a negation governs its phrase back to the last comma, however far back it stands ...
+    placed = "nothing has been placed on the market or put into service by our team"
+    assert all(is_negated(scope) for span, scope in windows(placed, 4))
+    # ... and no further
+    after = "we do not use CCTV for this at all, the crawler collects every face it finds on public websites"
+    assert not is_negated(dict(windows(after, 6))["every face it finds on public"])
 
 
 @pytest.mark.parametrize(("text", "negated"), [
