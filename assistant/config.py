@@ -38,6 +38,11 @@ class ReaderSettings(BaseModel):
     mixtures: int = Field(default=1, ge=0, le=5, description="Mixed statements per example for training")
     mixture_seeds: int = Field(default=3, ge=1, le=9, description="Heads per slot, each on its own draw of mixtures, averaged")
     probability: float = Field(default=0.85, ge=0.0, le=1.0, description="Minimum probability of a value read by the model")
+    slot_probability: dict[str, float] = Field(
+        default_factory=lambda: {"database": 0.70},
+        description="Per-slot minimum probability where it differs (slots with many confusable values; "
+        "exceptions still need exclusion_probability)",
+    )
     exclusion_probability: float = Field(
         default=0.93, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",

@@ -159,6 +159,9 @@ class Reader:
                                             for label in self._labels[s.id]], dtype=bool) for s in rules.slots}
         self._groups = {s.id: self._alike(s.id) for s in rules.slots}
         self._negative = np.array([is_negated(t) for t in self.bank.texts])
+        if unknown := set(settings.slot_probability) - {s.id for s in rules.slots}:
+            raise InputError(f"reader.slot_probability names unknown slots: {sorted(unknown)}",
+                             f"use slot ids of the rule file: {', '.join(s.id for s in rules.slots)}")
 
     def _alike(self, slot: str) -> np.ndarray:
         """(values x groups) membership: values that set the same conditions to the same status
@@ -245,7 +248,9 @@ class Reader:
             # read through its negation, whose wording no example need share.
             about = (knn[np.arange(len(units)), chosen] >= none - self.settings.off_map) | denied
             clear = (best >= self.settings.exclusion_probability) & (near == chosen) & about
-            ok = (best >= self.settings.probability) & (~strict | clear)
+            # (a slot with many confusable values may be read at a lower probability, calibrated
+            # on development data: the database slot's paraphrases rarely reach the general one)
+            ok = (best >= self.settings.slot_probability.get(slot.id, self.settings.probability)) & (~strict | clear)
             # An exception stated too faintly to read still casts doubt on what contradicts it
             # ("only of the 200 listed people" after "our crawler collects faces"): a wrong
             # verdict is worse than a question.

@@ -206,3 +206,18 @@ def test_mixtures_pair_across_slots_and_one_more_statement_changes_few_pairings(
     again, _ = mixtures([*texts, "one statement more about source"], [*labels, "source=v9"], per_text=1, seed=5)
     assert mixtures(texts, labels, per_text=1, seed=5)[0] == mixed  # deterministic
     assert sum(a == b for a, b in zip(mixed, again)) >= 0.9 * len(mixed)  # not redrawn
+
+
+@pytest.mark.slow
+def test_the_database_slot_is_read_at_its_own_calibrated_probability(assistant):
+    # its many confusable values (create, expand, use, train, store nothing...) rarely let a
+    # paraphrase reach the general threshold
+    said = "they go into a big face bank that police can query"
+    assert assistant.reader.read([said]).values().get("database") == {"creates"}
+    bank = load_examples(assistant.settings.examples_file, assistant.reader.rules)
+    general = Reader(assistant.reader.rules, bank, assistant.encoder,
+                     assistant.settings.reader.model_copy(update={"slot_probability": {}}), cache_dir=assistant.settings.cache_dir)
+    assert "database" not in general.read([said]).values()
+    with pytest.raises(InputError, match="unknown slots"):
+        Reader(assistant.reader.rules, bank, assistant.encoder,
+               assistant.settings.reader.model_copy(update={"slot_probability": {"databse": 0.7}}))
