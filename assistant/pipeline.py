@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
@@ -182,12 +182,12 @@ class Assistant:
         # facts stated as statements ("The tool saves face crops from CCTV.") describe a practice,
         # even where the router hears a question
         stated = statements(clean)
-        told = self.reader.count(stated) if stated else 0
+        told = cache(lambda: self.reader.count(stated) if stated else 0)  # read only when needed
         read = self.reader.count(clean)
         # a question about the law in general terms that an answer note answers ("does scraping
         # one group at a time get around the ban?") gets the note: it states no fact and speaks
         # of no practice of the asker's, so there is nothing to assess
-        general = answered and not follow_up and not told and read < 3 and not speaks_of_own(clean)
+        general = answered and not follow_up and read < 3 and not speaks_of_own(clean) and not told()
         # a question that names a provision asks about the law, unless it plainly describes a
         # practice: facts enough, or the asker's own practice ("we", "our") by the router's reading
         plain = read >= 3 or not references_in(clean) or (route.kind == "scenario" and speaks_of_own(clean))
@@ -195,7 +195,7 @@ class Assistant:
             return "scenario", route
         if lists_fields(clean) and read >= 1:
             return "scenario", route  # a system described by its fields (role, intended use, input data)
-        if told >= self.settings.route.stated_facts:
+        if told() >= self.settings.route.stated_facts:
             return "scenario", route
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:

@@ -222,7 +222,8 @@ class Reader:
         vectors = self.encoder.encode([span for _, span, _ in units])
         sims = self.bank.similarities(vectors)
         owner = np.array([i for i, _, _ in units])
-        denied = np.array([bool(negation(scope)) for _, _, scope in units], dtype=bool)
+        negations = [negation(scope) for _, _, scope in units]  # each unit's, once for every slot
+        denied = np.array([bool(n) for n in negations], dtype=bool)
         none = self.bank.scores(sims, [""], self.settings.k)[:, 0]  # nearness to statements of no fact
         out: list[Reading] = []
         for slot in self.rules.slots:
@@ -266,7 +267,7 @@ class Reader:
                 found: dict[str, Reading] = {}  # one clause may state two values ("... but also ...")
                 for u in sorted(np.flatnonzero((owner == i) & ok), key=lambda u: -best[u]):
                     value: str | None = values[int(chosen[u])]
-                    negated = negation(units[u][2])
+                    negated = negations[u]
                     if negated == "exclusive":  # "the 200 listed people, nobody else": breadth denied
                         value = value if slot.value(value).negated else None
                     elif negated and not self._said_negatively(sims[u], f"{slot.id}={value}"):
@@ -275,7 +276,7 @@ class Reader:
                         found[value] = Reading(slot.id, value, units[u][1], round(float(best[u]), 3), i)
                 for u in np.flatnonzero((owner == i) & doubt):
                     value = values[int(doubted[u])]
-                    if value not in found and not negation(units[u][2]):
+                    if value not in found and not negations[u]:
                         found[value] = Reading(slot.id, value, units[u][1], round(float(faint[u].max()), 3), i, doubt=True)
                 out += found.values()
         return out
