@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +158,12 @@ class Reader:
         # per slot, which of its read values make a condition fail (a remark never does)
         self._exceptions = {s.id: np.array([not s.multiple and (s.id, label.split("=", 1)[1]) in self._excluding
                                             for label in self._labels[s.id]], dtype=bool) for s in rules.slots}
+        # what each value sets: (condition, status) pairs through the rule file's findings
+        self._effects: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
+        for f in rules.findings:
+            for slot_id, values in f.when.items():
+                for v in values:
+                    self._effects[slot_id, v] = self._effects.get((slot_id, v), frozenset()) | {(f.condition, f.status)}
         self._groups = {s.id: self._alike(s.id) for s in rules.slots}
         self._negative = np.array([is_negated(t) for t in self.bank.texts])
         if unknown := set(settings.slot_probability) - {s.id for s in rules.slots}:
@@ -167,15 +174,12 @@ class Reader:
         """(values x groups) membership: values that set the same conditions to the same status
         through the rule file's findings form one group, unless they make a condition fail (an
         exception is read on its own evidence) or set nothing."""
-        effects: dict[str, set[tuple[str, str]]] = {}
-        for f in self.rules.findings:
-            for v in f.when.get(slot, ()):
-                effects.setdefault(v, set()).add((f.condition, f.status))
         keys: list[object] = []
         for label in self._labels[slot]:
             v = label.split("=", 1)[1]
-            alone = (slot, v) in self._excluding or not effects.get(v) or self.rules.slot(slot).multiple
-            keys.append(v if alone else frozenset(effects[v]))
+            effect = self._effects.get((slot, v))
+            alone = (slot, v) in self._excluding or not effect or self.rules.slot(slot).multiple
+            keys.append(v if alone else effect)
         unique = list(dict.fromkeys(keys))
         return np.array([[float(k == u) for u in unique] for k in keys], dtype=np.float32)
 
@@ -346,18 +350,20 @@ class Reader:
         by_value: dict[str, Reading] = {}
         for r in sorted(readings, key=lambda r: -r.confidence):
             by_value.setdefault(r.value, r)
-        fact = lambda r, value=None: FrameFact(  # noqa: E731
-            slot=slot.id, value=value or r.value, label=slot.value(value or r.value).label,
+        by_value = _combined(slot, by_value)
+        fact = lambda r: FrameFact(  # noqa: E731
+            slot=slot.id, value=r.value, label=slot.value(r.value).label,
             evidence=r.evidence, confidence=r.confidence,
         )
         if slot.multiple or len(by_value) == 1:
             return [fact(r) for r in by_value.values()], ""
         ranked = sorted(by_value.values(), key=lambda r: -r.confidence)
         a, b = ranked[0], ranked[1]
-        if len(by_value) == 2 and (both := slot.combined(a.value, b.value)):
-            return [fact(a, both)], ""  # e.g. a targeted search beside an untargeted one (para. 231)
         polarities = {(slot.id, r.value) in self._excluding for r in ranked}
-        if slot.on_conflict == "contradiction" or len(polarities) > 1:
+        # values that set the same conditions alike decide nothing differently ("no bot, no
+        # crawler" beside "interns save the photos by hand"): no contradiction, the first listed stands
+        alike = len({self._effects.get((slot.id, r.value)) for r in ranked}) == 1
+        if slot.on_conflict == "contradiction" and not alike or len(polarities) > 1:
             # Values that would decide the law differently: a clear statement overrules a faint
             # one; otherwise the slot stays unknown and the answer says what contradicts what.
             by_priority = a.anchored and b.anchored and a.confidence > b.confidence
@@ -368,6 +374,20 @@ class Reader:
                         f"but “{b.evidence}” as {slot.value(b.value).label}")
         ids = slot.ids()
         return [fact(min(by_value.values(), key=lambda r: ids.index(r.value)))], ""
+
+
+def _combined(slot: Slot, by_value: dict[str, Reading]) -> dict[str, Reading]:
+    """Values stated together that mean another, merged until none is left to merge (a targeted
+    search beside an untargeted one is the combination of para. 231; a pre-defined group inside a
+    group-by-group sweep is a step of para. 230); the merged value keeps the clearer evidence."""
+    out = dict(by_value)
+    while pair := next(((a, b) for a, b in combinations(out, 2) if slot.combined(a, b)), None):
+        first, second = out.pop(pair[0]), out.pop(pair[1])
+        both = slot.combined(*pair)
+        merged = replace(max(first, second, key=lambda r: r.confidence), value=both)
+        if both not in out or out[both].confidence < merged.confidence:
+            out[both] = merged
+    return out
 
 
 def given_facts(values: Mapping[str, str], rules: RuleBook) -> list[FrameFact]:

@@ -123,6 +123,61 @@ def test_a_targeted_search_stated_beside_an_untargeted_one_is_the_combination(as
         "whose images" not in c for c in assistant.reader.read([text]).contradictions)
 
 
+def _reading(slot, value, evidence, confidence, clause=0):
+    from assistant.read import Reading
+    return Reading(slot, value, evidence, confidence, clause)
+
+
+def test_values_that_decide_the_law_alike_are_no_contradiction(assistant):
+    reader, rules = assistant.reader, assistant.reader.rules
+    system = rules.slot("system")
+    assert system.on_conflict == "contradiction"
+    # "no bot, no crawler" (without AI) beside "interns save them by hand": both make the
+    # untargeted-scraping condition fail (para. 234), so neither contradicts the other
+    facts, clash = reader._resolve(system, [_reading("system", "non_ai", "no bot, no crawler", 0.95),
+                                            _reading("system", "manual", "interns save the photos by hand", 0.94, 1)])
+    assert clash == "" and [f.value for f in facts] == ["non_ai"]
+    # ... while an AI system beside a tool without AI would decide it differently
+    facts, clash = reader._resolve(system, [_reading("system", "ai", "a neural network detects faces", 0.95),
+                                            _reading("system", "non_ai", "a plain script downloads", 0.94, 1)])
+    assert facts == [] and "what does the collecting" in clash
+
+
+def test_combinations_fold_however_many_values_are_stated(assistant):
+    # Guidelines para. 230: a group named inside a step-by-step sweep is one of its steps, so the
+    # sweep is read, not a contradiction with the pre-defined group
+    reader, targeting = assistant.reader, assistant.reader.rules.slot("targeting")
+    readings = [_reading("targeting", "group_by_group", "city by city until the whole country", 0.97),
+                _reading("targeting", "predefined_group", "everybody pictured on sports club sites", 0.95, 1),
+                _reading("targeting", "untargeted", "every face on those pages", 0.96, 2)]
+    facts, clash = reader._resolve(targeting, readings)
+    assert clash == "" and len(facts) == 1
+    assert facts[0].value in ("group_by_group", "targeted_plus_untargeted")  # both met: para. 230 / 231
+    facts, _ = reader._resolve(targeting, readings[:2])
+    assert [f.value for f in facts] == ["group_by_group"]
+    assert facts[0].evidence == "city by city until the whole country"  # the clearer evidence is kept
+
+
+@pytest.mark.slow
+def test_a_photo_users_search_with_is_not_where_the_images_come_from(assistant):
+    # Art. 5(1)(e) asks where the database's images come from; the probe photo a client uploads
+    # to query it neither is that source nor contradicts it
+    text = ("Our AI crawler visits public social media profiles and stores every face it finds in an index, "
+            "so that paying clients can upload a photo and find out who the person is.")
+    read = assistant.reader.read([text])
+    assert not [c for c in read.contradictions if "where the images come from" in c]
+    assert {f.value for f in read.facts if f.slot == "source"} == {"internet"}
+    alone = _frame(assistant, "Clients upload a photo of someone and the app tells them who it is.")
+    assert "source" not in alone or alone["source"].value == "query_photo"
+    assert _status(assistant, "Clients upload a photo of someone and the app tells them who it is.", "source") == "unclear"
+
+
+def _status(assistant, text, condition):
+    from assistant.guards import assess_conditions
+    frame = assistant.reader.read([text])
+    return next(a.status for a in assess_conditions(frame, assistant.reader.rules) if a.condition.id == condition)
+
+
 def test_combinations_name_known_values(rules):
     targeting = rules.slot("targeting")
     assert targeting.combined("specific_individuals", "untargeted") == "targeted_plus_untargeted"
