@@ -65,6 +65,7 @@ class Cue:
     value: str
     priority: int
     phrases: Patterns
+    unless: Patterns = Patterns()  # words in the same clause that defeat the cue's presumption
 
 
 def load_cues(path: Path, rules: RuleBook, cache_dir: Path | None = None) -> tuple[Cue, ...]:
@@ -72,15 +73,16 @@ def load_cues(path: Path, rules: RuleBook, cache_dir: Path | None = None) -> tup
     try:
         data = read_yaml(path, cache_dir)
         cues = tuple(
-            Cue(a["slot"], a["value"], int(a["priority"]), Patterns(patterns=tuple(a["phrases"])))
+            Cue(a["slot"], a["value"], int(a["priority"]), Patterns(patterns=tuple(a["phrases"])),
+                Patterns(patterns=tuple(a.get("unless", ()))))
             for a in data["anchors"]
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise RulesError(f"{path.name}: {exc}", "each anchor has slot, value, priority and phrases") from exc
+        raise RulesError(f"{path.name}: {exc}", "each anchor has slot, value, priority and phrases (and may have unless)") from exc
     for cue in cues:
         if cue.slot not in {s.id for s in rules.slots} or cue.value not in rules.slot(cue.slot).ids():
             raise RulesError(f"{path.name}: unknown slot value {cue.slot}={cue.value}", "use the rule file's slots")
-        _ = cue.phrases.compiled
+        _ = cue.phrases.compiled, cue.unless.compiled
     return cues
 
 

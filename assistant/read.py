@@ -136,6 +136,7 @@ class Reading:
     confidence: float
     clause: int = 0  # position among the clauses read together
     anchored: bool = False  # read from a precise phrase, not by the model
+    contested: bool = False  # a cue whose presumption the clause may defeat: the model is heard too
     doubt: bool = False  # an exception half-stated: it cannot set the slot, only unsettle it
 
 
@@ -263,8 +264,9 @@ class Reader:
             doubted = faint.argmax(axis=1)
             doubt = faint.max(axis=1) >= self.settings.doubt
             for i, clause in enumerate(clauses):
-                if reading := self._anchored(slot, clause, i):
-                    out.append(reading)
+                anchored = self._anchored(slot, clause, i)
+                if anchored and not (anchored.contested and self.settings.use_model):
+                    out.append(anchored)
                     continue
                 if not self.settings.use_model:
                     continue
@@ -282,6 +284,12 @@ class Reader:
                     value = values[int(doubted[u])]
                     if value not in found and not negations[u]:
                         found[value] = Reading(slot.id, value, units[u][1], round(float(faint[u].max()), 3), i, doubt=True)
+                if anchored:
+                    # A presumption the clause may defeat ("our crawler ... only for photos of the
+                    # 37 children"): an exception the model reads or doubts there stands instead
+                    exceptions = [r for r in found.values() if (slot.id, r.value) in self._excluding]
+                    out += exceptions or [anchored]
+                    continue
                 out += found.values()
         return out
 
@@ -297,14 +305,15 @@ class Reader:
         """A precise phrase decides outright (the rule file's anchors, then the cue phrases by
         priority), unless a negation stands just before it; a phrase that itself says "no ..."
         is not flipped again."""
-        found = [(v.anchors, v.id, 1.0) for v in slot.values]
-        found += [(c.phrases, c.value, 0.9 + c.priority / 100) for c in self.cues if c.slot == slot.id]
-        for patterns, value_id, confidence in sorted(found, key=lambda f: -f[2]):
+        found = [(v.anchors, v.id, 1.0, False) for v in slot.values]
+        found += [(c.phrases, c.value, 0.9 + c.priority / 100, bool(c.unless.find(clause)))
+                  for c in self.cues if c.slot == slot.id]
+        for patterns, value_id, confidence, contested in sorted(found, key=lambda f: -f[2]):
             if m := patterns.find(clause):
                 scope = " ".join(clause[: m.start()].split()[-4:] + [m.group(0)])
                 flip = is_negated(scope) and not is_negated(m.group(0))
                 value = slot.value(value_id).negated if flip else value_id
-                return Reading(slot.id, value, clause, confidence, i, anchored=True) if value else None
+                return Reading(slot.id, value, clause, confidence, i, anchored=True, contested=contested) if value else None
         return None
 
     def read(self, turns: Sequence[str], given: Mapping[str, str] | None = None) -> Frame:

@@ -178,6 +178,20 @@ def _status(assistant, text, condition):
     return next(a.status for a in assess_conditions(frame, assistant.reader.rules) if a.condition.id == condition)
 
 
+@pytest.mark.slow
+def test_a_restriction_in_the_clause_defeats_the_presumption_that_a_crawler_is_untargeted(assistant):
+    # Para. 228 presumes a scraping tool is a vacuum cleaner; para. 229: scraping only the images
+    # of specific persons is targeted. The cue stays unless the clause restricts, and then the
+    # model's reading (here only a doubt) decides: never "untargeted" from the word "crawler".
+    text = "We want an AI crawler that searches public social media only for photos of the 37 children on our missing register."
+    readings = [r for r in assistant.reader.read_clauses([text]) if r.slot == "targeting"]
+    assert readings and not [r for r in readings if r.value == "untargeted"]
+    assert {r.value for r in readings} <= {"specific_individuals", "predefined_group"}
+    # a restriction of something else leaves the presumption to the model's exceptions: none here
+    kept = "Our bot only visits pages that allow bots and downloads every profile picture it finds."
+    assert _frame(assistant, kept)["targeting"].value == "untargeted"  # para. 228: robots.txt does not target
+
+
 def test_combinations_name_known_values(rules):
     targeting = rules.slot("targeting")
     assert targeting.combined("specific_individuals", "untargeted") == "targeted_plus_untargeted"
