@@ -74,3 +74,19 @@ def references_in(question: str) -> list[str]:
         if label not in seen:
             seen.append(label)
     return seen
+
+
+# "5(1)(h)", "Art. 5(1)(h)" or "5.1.h": in this assistant, a point of AI Act Article 5(1)
+_POINT = re.compile(
+    r"(?:\b(?:article|art)\.?\s*)?(?<![\w.(])5\s*(?:\(\s*1\s*\)\s*\(\s*([a-h]{1,2})\s*\)|\.1\.([a-h]{1,2})\b)"
+    rf"(?!\s+(?:of\s+(?:the\s+)?)?(?:gdpr|led|law enforcement directive))",
+    re.IGNORECASE,
+)
+
+
+def points_named(question: str) -> list[str]:
+    """Points of AI Act Article 5(1) a question names, with or without the word Article."""
+    found = (f"AI Act Art. 5(1)({(m.group(1) or m.group(2)).lower()})" for m in _POINT.finditer(question)
+             if not re.search(r"\b(?:gdpr|led)\s*(?:article|art)?\.?\s*$", question[: m.start()], re.IGNORECASE))
+    return list(dict.fromkeys(found))
+

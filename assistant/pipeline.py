@@ -13,7 +13,7 @@ from assistant.compose import CitationBook, ChatComposer, compose_extractive, co
 from assistant.config import Settings
 from assistant.errors import GuardError, InputError
 from assistant.guards import assess_conditions, check_answer, should_abstain, strip_injection
-from assistant.labels import instruments_named, references_in
+from assistant.labels import instruments_named, points_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, load_notes
@@ -30,6 +30,13 @@ if TYPE_CHECKING:  # imported only where a chat model is configured (half a seco
 MAX_QUESTION_CHARS = 2000
 
 History = Sequence[str | Mapping[str, str]]
+
+
+def _other_points(question: str) -> list[str]:
+    """Points of AI Act Article 5(1) other than (e) that a question names, unless it names (e) too
+    (then it asks about (e), perhaps beside another point)."""
+    named = points_named(question)
+    return [] if "AI Act Art. 5(1)(e)" in named else named
 
 
 def _user_turns(history: History | None) -> list[str]:
@@ -123,6 +130,8 @@ class Assistant:
         matches = self.notebook.match(clean) if not given else []
         notes = [m.note for m in matches]
         kind, route = self._kind(clean, turns, bool(given), answered=bool(notes))
+        if kind == "out_of_scope":  # another regime or task, named: no note of ours answers it
+            matches, notes = [], []
         base = {"question": question, "kind": kind, "notice": rules.notice, "corpus_version": self.corpus_version}
         if route.language != "en" and not given:
             return self._not_english(clean, base)
@@ -170,7 +179,8 @@ class Assistant:
         route = self.router.route(clean)
         if given:
             return "scenario", route
-        if self.rules.questions.other_regimes.search(clean):
+        questions = self.rules.questions
+        if questions.other_regimes.search(clean) or questions.off_task.search(clean):
             return "out_of_scope", route
         sure = self.settings.route.sure
         follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
@@ -197,6 +207,8 @@ class Assistant:
             return "scenario", route  # a system described by its fields (role, intended use, input data)
         if told() >= self.settings.route.stated_facts:
             return "scenario", route
+        if _other_points(clean) and not answered:
+            return "out_of_scope", route  # "... under 5(1)(h)?": another point, named outright
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:
             return "out_of_scope", route
@@ -215,7 +227,10 @@ class Assistant:
         return self._guarded(answer, {p.id: p for p in named})
 
     def _other_practice(self, route: Route, clean: str) -> Passage | None:
-        """The point of Article 5 a question is about, when it is surely another point than (e)."""
+        """The point of Article 5 a question is about, when it is surely another point than (e):
+        named outright, or so the router is sure."""
+        if named := _other_points(clean):
+            return next(iter(self.retriever.lookup(named[:1])), None)
         if route.kind != "other_practice" or route.confidence < self.settings.route.sure:
             return None
         if self._names_other_law(clean):

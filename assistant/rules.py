@@ -100,6 +100,7 @@ class Topic(_Rule):
 class QuestionRules(_Rule):
     interplay_instruments: tuple[str, ...] = Field(description="Citation prefixes whose naming makes a question one of interplay")
     other_regimes: Patterns
+    off_task: Patterns = Field(default_factory=Patterns, description="Requests that ask for no legal answer (write code)")
     injection: Patterns
     law_terms: Patterns
     topics: tuple[Topic, ...] = ()
@@ -111,7 +112,7 @@ class QuestionRules(_Rule):
     @classmethod
     def _wrap(cls, data: dict) -> dict:
         data = dict(data)
-        for key in ("other_regimes", "injection", "law_terms"):
+        for key in ("other_regimes", "off_task", "injection", "law_terms"):
             data[key] = _patterns(data.get(key, []))
         return data
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.labels import instruments_named, label_matches, normalise_label, references_in
+from assistant.labels import instruments_named, label_matches, normalise_label, points_named, references_in
 
 
 def test_normalise_label_drops_case_spaces_and_dots():
@@ -72,3 +72,15 @@ def test_instruments_named():
     assert instruments_named("Under the GDPR and the Law Enforcement Directive?") == ["GDPR", "LED"]
     assert instruments_named("What does the AI Act say? And the GDPR? And the AI Act again?") == ["AI Act", "GDPR"]
     assert instruments_named("Scraping faces from the web") == []
+
+
+@pytest.mark.parametrize(("question", "points"), [
+    ("live facial recognition under 5(1)(h)?", ["AI Act Art. 5(1)(h)"]),   # without the word Article
+    ("is 5.1.e relevant here", ["AI Act Art. 5(1)(e)"]),
+    ("Art. 5(1)(e) and 5(1)(f)", ["AI Act Art. 5(1)(e)", "AI Act Art. 5(1)(f)"]),
+    ("GDPR Art. 5(1)(c) on data minimisation", []),                       # another instrument's Article 5
+    ("Art. 5(1)(c) GDPR", []),
+    ("Article 15(1)(a)", []),
+])
+def test_points_of_article_5_named(question, points):
+    assert points_named(question) == points

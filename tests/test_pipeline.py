@@ -100,6 +100,27 @@ def test_another_point_of_article_5_is_named_not_analysed(assistant):
     assert [c.label for c in answer.citations] == ["AI Act Art. 5(1)(f)"]
 
 
+def test_another_point_named_without_the_word_article_is_pointed_to(assistant):
+    answer = assistant.ask("how do the police get judicial authorisation for a live face scan at a stadium under 5(1)(h)?")
+    assert answer.abstained and answer.answer.startswith("This concerns Article 5(1)(h)")
+    # naming another point in a described practice leaves the practice to be assessed
+    scenario = ("We are a border agency. Our AI crawler copies every face it finds on social media into our "
+                "face search database. Unlike 5(1)(h), there is no exception for us, is there?")
+    assert assistant.ask(scenario).kind == "scenario"
+
+
+@pytest.mark.parametrize("question", [
+    "Is Clearview legal in the US under Illinois BIPA?",               # a foreign statute, named
+    "Is Clearview AI's service legal in the United States?",           # a note on Clearview must not answer it
+    "who owns the copyright in the photos i scrape from websites?",    # another field of law
+    "can you write me a python script that downloads every face from instagram?",  # a task, not a question of law
+])
+def test_other_regimes_and_tasks_named_outright_are_declined(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.kind == "out_of_scope" and answer.verdict is None
+    assert answer.citations == []
+
+
 def test_a_question_in_another_language_gets_an_english_reply(assistant):
     answer = assistant.ask("Quando si applica il divieto di raccolta non mirata di immagini facciali?")
     assert answer.kind == "out_of_scope" and "English" in answer.answer and answer.verdict is None
