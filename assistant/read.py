@@ -332,6 +332,8 @@ class Reader:
                 if not mine:
                     continue
                 facts, clash = self._resolve(slot, mine)
+                if frame.get(slot.id) and facts and all(slot.value(f.value).yields for f in facts):
+                    continue  # a value that answers nothing (the photo users search with) keeps what was said
                 frame[slot.id] = facts
                 if clash:
                     contradictions.append(clash)
@@ -360,6 +362,8 @@ class Reader:
         for r in sorted(readings, key=lambda r: -r.confidence):
             by_value.setdefault(r.value, r)
         by_value = _combined(slot, by_value)
+        if stated := {v: r for v, r in by_value.items() if not slot.value(v).yields}:
+            by_value = stated  # a value that answers nothing yields to any that answers
         fact = lambda r: FrameFact(  # noqa: E731
             slot=slot.id, value=r.value, label=slot.value(r.value).label,
             evidence=r.evidence, confidence=r.confidence,

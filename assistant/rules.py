@@ -132,6 +132,7 @@ class SlotValue(_Rule):
     label: str = Field(description="How the value reads to a user, e.g. 'CCTV or surveillance footage'")
     negated: str | None = Field(default=None, description="What a negated mention of this value means")
     anchors: Patterns = Field(default_factory=Patterns, description="Phrases that state this value outright")
+    yields: bool = Field(default=False, description="Says nothing on the slot's question: never overrides a value stated earlier")
 
     @model_validator(mode="before")
     @classmethod

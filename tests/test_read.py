@@ -172,6 +172,27 @@ def test_a_photo_users_search_with_is_not_where_the_images_come_from(assistant):
     assert _status(assistant, "Clients upload a photo of someone and the app tells them who it is.", "source") == "unclear"
 
 
+def test_a_value_that_answers_nothing_yields_in_the_turn_and_after_it(assistant):
+    reader, source = assistant.reader, assistant.reader.rules.slot("source")
+    assert source.value("query_photo").yields and not source.value("internet").yields
+    facts, clash = reader._resolve(source, [_reading("source", "query_photo", "clients upload a photo to search", 0.99),
+                                            _reading("source", "provided_by_subjects", "members enrol their own selfie", 0.95, 1)])
+    assert clash == "" and [f.value for f in facts] == ["provided_by_subjects"]
+    # a later turn's search photo does not replace the source an earlier turn stated
+    read = reader.read(["We train a generator of fictitious faces on faces scraped from the web.",
+                        "Now we also keep the real faces in an index, so users can upload a photo and find out who it is."])
+    assert {f.value for f in read.facts if f.slot == "source"} == {"internet"}
+
+
+@pytest.mark.slow
+def test_a_crawler_whose_source_is_not_named_crawls_the_web(assistant):
+    # Guidelines para. 227: scraping tools are web crawlers and bots; named cameras come first
+    crawl = _frame(assistant, "Pipeline: crawl frontier seeded with the top 10M domains, a detector finds faces, embeddings go to a 1:N index.")
+    assert crawl["source"].value == "internet"
+    cameras = _frame(assistant, "A crawler goes through the archive of our CCTV cameras and keeps every face in an index.")
+    assert cameras["source"].value == "cctv"
+
+
 def _status(assistant, text, condition):
     from assistant.guards import assess_conditions
     frame = assistant.reader.read([text])

@@ -89,9 +89,12 @@ def test_each_finding_fires_on_its_frame(rules, finding_id):
 
 def test_every_slot_value_is_used_by_a_finding_or_is_neutral(rules):
     used = {(s, v) for f in rules.findings for s, values in f.when.items() for v in values}
-    # faces is the ordinary case: nothing turns on it, but the reader still shows it
-    unused = {(s.id, v.id) for s in rules.slots for v in s.values} - used - {("data", "faces")}
+    # faces is the ordinary case: nothing turns on it, but the reader still shows it; a value that
+    # yields (answers nothing on its slot's question) must not decide anything
+    yielding = {(s.id, v.id) for s in rules.slots for v in s.values if v.yields}
+    unused = {(s.id, v.id) for s in rules.slots for v in s.values} - used - {("data", "faces")} - yielding
     assert not unused, unused
+    assert not yielding & used, yielding & used
 
 
 def _write(tmp_path: Path, mutate) -> Path:
