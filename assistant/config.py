@@ -47,6 +47,11 @@ class ReaderSettings(BaseModel):
         default=0.93, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",
     )
+    agreement: tuple[int, float] = Field(
+        default=(3, 0.70),
+        description="An exception read by this many spans of one clause, each at this probability or more (with "
+        "the nearest examples agreeing), is clear though no span reaches exclusion_probability",
+    )
     doubt: float = Field(
         default=0.5, ge=0.0, le=1.0,
         description="Probability of an exception that, though too faint to read, unsettles a reading contradicting it",

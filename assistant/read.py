@@ -254,6 +254,12 @@ class Reader:
             # read through its negation, whose wording no example need share.
             about = (knn[np.arange(len(units)), chosen] >= none - self.settings.off_map) | denied
             clear = (best >= self.settings.exclusion_probability) & (near == chosen) & about
+            # ...or read alike through several spans of its clause: consistent evidence counts
+            # ("counting visitors ... an AI head-counter" read as another purpose by three spans)
+            spans, fair_probability = self.settings.agreement
+            fair = (best >= fair_probability) & (near == chosen) & about & ~denied
+            for u in np.flatnonzero(fair & ~clear):
+                clear[u] = (fair & (owner == owner[u]) & (chosen == chosen[u])).sum() >= spans
             # (a slot with many confusable values may be read at a lower probability, calibrated
             # on development data: the database slot's paraphrases rarely reach the general one)
             ok = (best >= self.settings.slot_probability.get(slot.id, self.settings.probability)) & (~strict | clear)

@@ -311,3 +311,15 @@ def test_the_database_slot_is_read_at_its_own_calibrated_probability(assistant):
     with pytest.raises(InputError, match="unknown slots"):
         Reader(assistant.reader.rules, bank, assistant.encoder,
                assistant.settings.reader.model_copy(update={"slot_probability": {"databse": 0.7}}))
+
+
+@pytest.mark.slow
+def test_an_exception_read_alike_through_several_spans_of_its_clause_is_clear(assistant):
+    # no single span reaches exclusion_probability, but three spans of the clause read the same
+    # exception with their nearest examples agreeing: counting people builds no face database
+    said = "AI counting people in a train station from CCTV, outputs only headcounts per hour."
+    assert assistant.reader.read([said]).values().get("database") == {"other_purpose"}
+    bank = load_examples(assistant.settings.examples_file, assistant.reader.rules)
+    alone = Reader(assistant.reader.rules, bank, assistant.encoder,
+                   assistant.settings.reader.model_copy(update={"agreement": (99, 0.7)}), cache_dir=assistant.settings.cache_dir)
+    assert "database" not in alone.read([said]).values()
