@@ -323,3 +323,13 @@ def test_an_exception_read_alike_through_several_spans_of_its_clause_is_clear(as
     alone = Reader(assistant.reader.rules, bank, assistant.encoder,
                    assistant.settings.reader.model_copy(update={"agreement": (99, 0.7)}), cache_dir=assistant.settings.cache_dir)
     assert "database" not in alone.read([said]).values()
+
+
+@pytest.mark.slow
+def test_a_face_database_said_to_exist_already_is_not_presumed_built(assistant):
+    # Guidelines para. 236: using an existing database without expanding it is outside the ban.
+    # Naming a face database presumes the practice builds it, unless the clause says it exists.
+    said = "The police query a face database that a contractor built by web scraping, and nothing has been added to it since."
+    read = _frame(assistant, said).get("database")
+    assert read is None or read.value == "uses_existing"  # never presumed built (here only doubted)
+    assert _frame(assistant, "We build a face search database from pictures on the web.")["database"].value in ("creates", "expands")
