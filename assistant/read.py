@@ -50,6 +50,19 @@ _NOT_NEGATION = re.compile(
 )
 
 
+# A clause that states the user's own uncertainty ("I'm not sure whether we index the photos by
+# face") asserts nothing: what is read in it can only unsettle, like a half-stated exception.
+_HEDGE = re.compile(
+    r"\b(?:not sure|unsure|(?:do|does|did)(?:n't| not) know|no idea|unclear|uncertain|(?:can't|cannot|couldn't) tell|"
+    r"not clear|wonder(?:ing)?|(?:do|does|did)(?:n't| not) remember|no clue)\b[^.?!;]{0,20}?\b(?:whether|if|what|which|how|who|why)\b",
+    re.IGNORECASE,
+)
+
+
+def hedged(clause: str) -> bool:
+    return bool(_HEDGE.search(clause))
+
+
 def split_clauses(text: str) -> list[str]:
     """Clauses of a message, each a verbatim span of it (so it can be shown as evidence)."""
     parts = [p.strip(" ,-*•\t") for p in _CLAUSE.split(text) if p]
@@ -297,7 +310,8 @@ class Reader:
                     out += exceptions or [anchored]
                     continue
                 out += found.values()
-        return out
+        unsure = {i for i, clause in enumerate(clauses) if hedged(clause)}
+        return [replace(r, doubt=True) if r.clause in unsure else r for r in out]
 
     def _said_negatively(self, sims: np.ndarray, label: str) -> bool:
         """Whether the value's examples nearest to a clause are themselves negative statements

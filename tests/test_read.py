@@ -333,3 +333,28 @@ def test_a_face_database_said_to_exist_already_is_not_presumed_built(assistant):
     read = _frame(assistant, said).get("database")
     assert read is None or read.value == "uses_existing"  # never presumed built (here only doubted)
     assert _frame(assistant, "We build a face search database from pictures on the web.")["database"].value in ("creates", "expands")
+
+
+@pytest.mark.parametrize(("clause", "unsure"), [
+    ("I'm not sure whether we index the profile photos by face", True),
+    ("the dev doesn't know if the filter is a neural network", True),
+    ("no idea what the vendor keeps", True),
+    ("we are sure that every face is kept", False),
+    ("we don't keep any faces", False),                       # a negation, not a doubt
+])
+def test_a_clause_that_states_the_users_uncertainty_is_hedged(clause, unsure):
+    from assistant.read import hedged
+    assert hedged(clause) is unsure
+
+
+@pytest.mark.slow
+def test_what_the_user_says_they_do_not_know_settles_nothing(assistant):
+    said = "Our bots crawl public profiles across the web. I'm not sure whether we index the profile photos by face or just store them next to the names."
+    assert "database" not in assistant.reader.read([said]).values()
+    # what is read there is only a doubt, so a follow-up unsettles what an earlier turn said
+    unsure = "Actually I'm not sure whether the crawler keeps every face it finds in the index."
+    readings = assistant.reader.read_clauses([unsure])
+    assert readings and all(r.doubt for r in readings)
+    first = "Our AI crawler copies every face it finds on Instagram into a searchable face database."
+    assert assistant.reader.read([first]).values().get("targeting") == {"untargeted"}
+    assert "targeting" not in assistant.reader.read([first, unsure]).values()
