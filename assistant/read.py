@@ -313,6 +313,12 @@ class Reader:
         unsure = {i for i, clause in enumerate(clauses) if hedged(clause)}
         return [replace(r, doubt=True) if r.clause in unsure else r for r in out]
 
+    def _unqualified(self, reading: Reading, said: str) -> bool:
+        """A value the law qualifies ("exclusively" military, Art. 2(3)) read where the conversation
+        never says so: a defence contractor may also sell to the police."""
+        requires = self.rules.slot(reading.slot).value(reading.value).requires
+        return bool(requires.patterns) and not requires.find(said)
+
     def _said_negatively(self, sims: np.ndarray, label: str) -> bool:
         """Whether the value's examples nearest to a clause are themselves negative statements
         ("nothing is stored"): then the clause's negation is the value's own wording, not a
@@ -340,7 +346,9 @@ class Reader:
         """The frame over a conversation: a later turn overrides only the slots it speaks to, and
         facts given by the user override both."""
         clauses = [[c for c in split_clauses(t) if not (self.asking and self.asking.states_nothing(c))] for t in turns]
-        readings = self.read_clauses([c for cs in clauses for c in cs])
+        said = "\n".join(turns)
+        readings = [replace(r, doubt=True) if self._unqualified(r, said) else r
+                    for r in self.read_clauses([c for cs in clauses for c in cs])]
         frame: dict[str, list[FrameFact]] = {}
         contradictions: list[str] = []
         start = 0

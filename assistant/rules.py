@@ -133,11 +133,14 @@ class SlotValue(_Rule):
     negated: str | None = Field(default=None, description="What a negated mention of this value means")
     anchors: Patterns = Field(default_factory=Patterns, description="Phrases that state this value outright")
     yields: bool = Field(default=False, description="Says nothing on the slot's question: never overrides a value stated earlier")
+    requires: Patterns = Field(
+        default_factory=Patterns,
+        description="The law's own qualifier ('exclusively'): read without it in the clause, the value is only a doubt")
 
     @model_validator(mode="before")
     @classmethod
     def _wrap(cls, data: dict) -> dict:
-        return {**data, "anchors": _patterns(data.get("anchors", []))}
+        return {**data, "anchors": _patterns(data.get("anchors", [])), "requires": _patterns(data.get("requires", []))}
 
 
 class Combination(_Rule):

@@ -358,3 +358,15 @@ def test_what_the_user_says_they_do_not_know_settles_nothing(assistant):
     first = "Our AI crawler copies every face it finds on Instagram into a searchable face database."
     assert assistant.reader.read([first]).values().get("targeting") == {"untargeted"}
     assert "targeting" not in assistant.reader.read([first, unsure]).values()
+
+
+@pytest.mark.slow
+def test_the_military_exclusion_needs_the_laws_own_qualifier(assistant):
+    # AI Act Art. 2(3): only systems used exclusively for military, defence or national security
+    # purposes; a defence contractor may also sell to the police
+    military = assistant.reader.rules.slot("actor").value("military")
+    assert military.requires.find("used exclusively by the armed forces") and not military.requires.find("a defence contractor")
+    contractor = "We're a contractor for the ministry of defence and build a face index from social media images for them."
+    assert "actor" not in assistant.reader.read([contractor]).values()
+    said = "Armed forces, signals intelligence. Our AI harvests faces from social media. Used exclusively by the military."
+    assert assistant.reader.read([said]).values().get("actor") == {"military"}
