@@ -32,6 +32,7 @@ RETRIEVAL_SETS = {
     "retrieval_queries": PROJECT_DIR / "tests" / "data" / "retrieval_queries.yaml",
     "blind_retrieval": PROJECT_DIR / "eval" / "blind" / "retrieval.yaml",
     "blind4_retrieval": PROJECT_DIR / "eval" / "blind4" / "retrieval.yaml",
+    "blind5_retrieval": PROJECT_DIR / "eval" / "blind5" / "retrieval.yaml",
 }
 
 
