@@ -64,6 +64,14 @@ class ReaderSettings(BaseModel):
     min_words: int = Field(default=4, ge=1, le=20, description="Shortest span the model reads (anchors read any)")
     window: int = Field(default=8, ge=3, le=40, description="Words per span when a long clause is read in parts")
 
+    @field_validator("agreement")
+    @classmethod
+    def _two_spans_at_least(cls, value: tuple[int, float]) -> tuple[int, float]:
+        spans, probability = value
+        if spans < 2 or not 0.0 <= probability <= 1.0:
+            raise ValueError(f"reader.agreement {value!r}: needs at least 2 spans and a probability in [0, 1]")
+        return value
+
 
 class NotesSettings(BaseModel):
     """When a question is answered from an answer note."""

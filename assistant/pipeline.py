@@ -32,13 +32,6 @@ MAX_QUESTION_CHARS = 2000
 History = Sequence[str | Mapping[str, str]]
 
 
-def _other_points(question: str) -> list[str]:
-    """Points of AI Act Article 5(1) other than (e) that a question names, unless it names (e) too
-    (then it asks about (e), perhaps beside another point)."""
-    named = points_named(question)
-    return [] if "AI Act Art. 5(1)(e)" in named else named
-
-
 def _user_turns(history: History | None) -> list[str]:
     """Earlier user questions; assistant turns carry no facts."""
     turns = []
@@ -207,7 +200,7 @@ class Assistant:
             return "scenario", route  # a system described by its fields (role, intended use, input data)
         if told() >= self.settings.route.stated_facts:
             return "scenario", route
-        if _other_points(clean) and not answered:
+        if self._other_points(clean) and not answered:
             return "out_of_scope", route  # "... under 5(1)(h)?": another point, named outright
         named = bool(references_in(clean) or instruments_named(clean)) or answered
         if route.kind == "out_of_scope" and route.confidence >= sure and not named:
@@ -229,13 +222,19 @@ class Assistant:
     def _other_practice(self, route: Route, clean: str) -> Passage | None:
         """The point of Article 5 a question is about, when it is surely another point than (e):
         named outright, or so the router is sure."""
-        if named := _other_points(clean):
+        if named := self._other_points(clean):
             return next(iter(self.retriever.lookup(named[:1])), None)
         if route.kind != "other_practice" or route.confidence < self.settings.route.sure:
             return None
         if self._names_other_law(clean):
             return None
         return next(iter(self.retriever.lookup([f"AI Act Art. {route.point}"])), None)
+
+    def _other_points(self, clean: str) -> list[str]:
+        """Points of Article 5(1) other than the rule file's that a question names, unless it names
+        that one too (then it asks about it, perhaps beside another point)."""
+        named = points_named(clean)
+        return [] if self.rules.provision in named else named
 
     def _names_other_law(self, clean: str) -> bool:
         return bool(set(self.rules.questions.interplay_instruments) & set(instruments_named(clean)))

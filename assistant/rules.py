@@ -135,7 +135,7 @@ class SlotValue(_Rule):
     yields: bool = Field(default=False, description="Says nothing on the slot's question: never overrides a value stated earlier")
     requires: Patterns = Field(
         default_factory=Patterns,
-        description="The law's own qualifier ('exclusively'): read without it in the clause, the value is only a doubt")
+        description="The law's own qualifier ('exclusively'): where the conversation never says it, the value is only a doubt")
 
     @model_validator(mode="before")
     @classmethod

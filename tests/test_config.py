@@ -79,3 +79,9 @@ def test_out_of_range_retrieval_values_are_rejected(monkeypatch: pytest.MonkeyPa
 def test_unknown_keyword_settings_are_rejected():
     with pytest.raises(ValidationError):
         Settings(data_directory=Path("x"))  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("agreement", [(1, 0.7), (3, 1.5)])
+def test_the_readers_agreement_rule_is_checked_where_it_is_built(agreement):
+    with pytest.raises(ValidationError, match="agreement"):
+        Settings(reader={"agreement": agreement})

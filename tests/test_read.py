@@ -304,13 +304,16 @@ def test_the_database_slot_is_read_at_its_own_calibrated_probability(assistant):
     # paraphrase reach the general threshold
     said = "they go into a big face bank that police can query"
     assert assistant.reader.read([said]).values().get("database") == {"creates"}
-    bank = load_examples(assistant.settings.examples_file, assistant.reader.rules)
-    general = Reader(assistant.reader.rules, bank, assistant.encoder,
-                     assistant.settings.reader.model_copy(update={"slot_probability": {}}), cache_dir=assistant.settings.cache_dir)
-    assert "database" not in general.read([said]).values()
+    assert "database" not in _reader_with(assistant, slot_probability={}).read([said]).values()
     with pytest.raises(InputError, match="unknown slots"):
-        Reader(assistant.reader.rules, bank, assistant.encoder,
-               assistant.settings.reader.model_copy(update={"slot_probability": {"databse": 0.7}}))
+        _reader_with(assistant, slot_probability={"databse": 0.7})
+
+
+def _reader_with(assistant, **settings):
+    """A reader like the assistant's, with some reader settings changed."""
+    bank = load_examples(assistant.settings.examples_file, assistant.reader.rules)
+    return Reader(assistant.reader.rules, bank, assistant.encoder,
+                  assistant.settings.reader.model_copy(update=settings), cache_dir=assistant.settings.cache_dir)
 
 
 @pytest.mark.slow
@@ -319,10 +322,7 @@ def test_an_exception_read_alike_through_several_spans_of_its_clause_is_clear(as
     # exception with their nearest examples agreeing: counting people builds no face database
     said = "AI counting people in a train station from CCTV, outputs only headcounts per hour."
     assert assistant.reader.read([said]).values().get("database") == {"other_purpose"}
-    bank = load_examples(assistant.settings.examples_file, assistant.reader.rules)
-    alone = Reader(assistant.reader.rules, bank, assistant.encoder,
-                   assistant.settings.reader.model_copy(update={"agreement": (99, 0.7)}), cache_dir=assistant.settings.cache_dir)
-    assert "database" not in alone.read([said]).values()
+    assert "database" not in _reader_with(assistant, agreement=(99, 0.7)).read([said]).values()
 
 
 @pytest.mark.slow
