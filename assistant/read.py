@@ -124,8 +124,14 @@ def mixtures(texts: Sequence[str], labels: Sequence[str], per_text: int, seed: i
 
 
 # Exclusive negation denies everything but what is named ("the 200 listed people, nobody else"):
-# it restricts a stated value and denies only breadth.
-_EXCLUSIVE = re.compile(r"\b(?:nobody|no[- ]?one|nothing|none) else\b|\bno other\b|\bnot anyone else\b", re.IGNORECASE)
+# it restricts a stated value and denies only breadth. Disposing of the rest says the same
+# ("looks for the 30 children and discards all other faces": no other face is kept).
+_EXCLUSIVE = re.compile(
+    r"\b(?:nobody|no[- ]?one|nothing|none) else\b|\bno other\b|\bnot anyone else\b|"
+    r"\b(?:discard|drop|delet|ignor|skip|purg|eras|remov|reject|throw|toss|bin|bins|binn|dump|filter|filters|filtered)\w*"
+    r"(?:\s+(?:away|out))?\s+(?:(?:all|any|every)\s+)?(?:(?:the|of the)\s+)?(?:other|others|rest|remaining)\b",
+    re.IGNORECASE,
+)
 
 
 def is_negated(clause: str) -> bool:
@@ -134,7 +140,7 @@ def is_negated(clause: str) -> bool:
 
 def negation(clause: str) -> str:
     """'plain', 'exclusive' (only "nobody else" and the like) or '' (none)."""
-    if not is_negated(clause):
+    if not is_negated(clause) and not _EXCLUSIVE.search(clause):
         return ""
     return "plain" if is_negated(_EXCLUSIVE.sub(" ", clause)) else "exclusive"
 
@@ -337,8 +343,11 @@ class Reader:
         for patterns, value_id, confidence, contested in sorted(found, key=lambda f: -f[2]):
             if m := patterns.find(clause):
                 scope = " ".join(clause[: m.start()].split()[-4:] + [m.group(0)])
-                flip = is_negated(scope) and not is_negated(m.group(0))
-                value = slot.value(value_id).negated if flip else value_id
+                denied = negation(scope) if not is_negated(m.group(0)) else ""
+                if denied == "exclusive":  # "... and drops all other faces": breadth denied, the model is heard
+                    value = value_id if slot.value(value_id).negated else None
+                else:
+                    value = slot.value(value_id).negated if denied else value_id
                 return Reading(slot.id, value, clause, confidence, i, anchored=True, contested=contested) if value else None
         return None
 

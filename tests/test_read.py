@@ -256,6 +256,20 @@ def test_a_value_the_bank_states_negatively_survives_the_negation(assistant):
 
 def test_exclusive_negation_restricts_rather_than_negates():
     assert negation("the 200 people on the sanctions list, nobody else") == "exclusive"
+    # disposing of the rest denies breadth in the same way
+    assert negation("looks only for those 30 children and discards all other faces") == "exclusive"
+    assert negation("drops the rest at once") == "exclusive"
+    assert negation("we keep all other faces") == ""
+
+
+@pytest.mark.slow
+def test_faces_said_to_be_discarded_are_not_read_as_everyone_kept(assistant):
+    text = ("A missing-persons charity's AI crawler looks online only for the 30 children on a police list "
+            "and discards all other faces immediately.")
+    targeting = {f.value for f in assistant.reader.read([text]).facts if f.slot == "targeting"}
+    assert not targeting & {"untargeted", "targeted_plus_untargeted"}
+    kept = assistant.reader.read(["The AI crawler looks for the 30 children and keeps all other faces too."])
+    assert {f.value for f in kept.facts if f.slot == "targeting"} & {"untargeted", "targeted_plus_untargeted"}
     assert negation("nobody is targeted") == "plain"
     assert negation("only the faces of listed persons") == ""
 
