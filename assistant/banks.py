@@ -87,6 +87,18 @@ def load_cues(path: Path, rules: RuleBook, cache_dir: Path | None = None) -> tup
 
 
 @dataclass(frozen=True)
+class Polar:
+    """The words that say which way a yes/no question points: whether the ban catches a practice
+    (`ban`) or the practice is free of it (`clear`); a negative question's inverted auxiliary and a
+    trailing tag ("right?") turn nothing round."""
+
+    ban: Patterns
+    clear: Patterns
+    inverted: re.Pattern[str]
+    tag: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class Asking:
     """Tells a question about the law's classification ("Is that untargeted scraping?") from a
     statement of fact: a question with fewer than `min_content` words of its own states nothing."""
@@ -94,6 +106,7 @@ class Asking:
     words: frozenset[str]
     min_content: int
     supposing: re.Pattern[str]
+    polar: Polar
 
     def states_nothing(self, clause: str) -> bool:
         if not clause.rstrip().endswith("?") or self.supposing.search(clause):
@@ -106,7 +119,15 @@ def load_asking(path: Path, cache_dir: Path | None = None) -> Asking:
     """The `asking:` section of anchors.yaml."""
     try:
         data = read_yaml(path, cache_dir)["asking"]
-        return Asking(frozenset(str(w).lower() for w in data["words"]), int(data["min_content"]),
-                      re.compile(data["supposing"], re.IGNORECASE))
+        polar = data["polar"]
+        asking = Asking(
+            frozenset(str(w).lower() for w in data["words"]), int(data["min_content"]),
+            re.compile(data["supposing"], re.IGNORECASE),
+            Polar(Patterns(patterns=tuple(polar["ban"])), Patterns(patterns=tuple(polar["clear"])),
+                  re.compile(polar["inverted"], re.IGNORECASE), re.compile(polar["tag"], re.IGNORECASE)),
+        )
+        _ = asking.polar.ban.compiled, asking.polar.clear.compiled
+        return asking
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
-        raise RulesError(f"{path.name}: {exc}", "give `asking:` with `words`, `min_content` and a `supposing` pattern") from exc
+        raise RulesError(f"{path.name}: {exc}", "give `asking:` with `words`, `min_content`, a `supposing` pattern "
+                         "and `polar:` (`ban` and `clear` patterns, `inverted` and `tag`)") from exc

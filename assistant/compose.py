@@ -116,12 +116,16 @@ def _missing(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook) -
     return list(dict.fromkeys(s for s in out if rules.slot(s).question))
 
 
-def compose_scenario(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook, book: CitationBook) -> ScenarioDraft:
-    """Verdict, what was understood, one line per condition, cited remarks, other law, questions."""
+def compose_scenario(
+    assessments: Sequence[Assessment], frame: Frame, rules: RuleBook, book: CitationBook, asks: str = "",
+) -> ScenarioDraft:
+    """Verdict (as yes or no where the user asked which way, `asks`), what was understood, one line
+    per condition, cited remarks, other law, questions."""
     verdict = decide_verdict([a.status for a in assessments])
     names = lambda status: "; ".join(a.condition.label for a in assessments if a.status == status)  # noqa: E731
     head = rules.verdicts[verdict]
-    lines = [with_marks(head.text.format(failed=names("not_met"), unclear=names("unclear")), book.cite_all(head.cites))]
+    text = head.answers.get(asks, head.text)  # type: ignore[call-overload]
+    lines = [with_marks(text.format(failed=names("not_met"), unclear=names("unclear")), book.cite_all(head.cites))]
     lines.append(understood(frame, rules))
     findings, other, notes = [], list(head.other_law), []
     for a in assessments:

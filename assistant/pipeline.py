@@ -141,7 +141,7 @@ class Assistant:
             pool |= {p.id: p for p in self.retriever.lookup(rules.labels())}
             book = CitationBook(pool)
             frame = self.reader.read([*turns, clean], given)
-            draft = compose_scenario(assess_conditions(frame, rules), frame, rules, book)
+            draft = compose_scenario(assess_conditions(frame, rules), frame, rules, book, self.reader.asks([*turns, clean]))
             answer = Answer(
                 **base, answer=draft.text, verdict=draft.verdict, conditions=draft.findings,
                 citations=book.citations, clarifying_questions=draft.clarifying, missing=draft.missing,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.banks import Asking, Cue, ExampleBank
+from assistant.banks import Asking, Cue, ExampleBank, Polar
 from assistant.config import ReaderSettings
 from assistant.errors import InputError
 from assistant.rules import UNKNOWN, RuleBook, Slot
@@ -61,6 +61,30 @@ _HEDGE = re.compile(
 
 def hedged(clause: str) -> bool:
     return bool(_HEDGE.search(clause))
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def polarity(question: str, polar: Polar) -> str:
+    """Which way the message's last question points: 'ban' ("is this prohibited?", "does the ban
+    reach us?"), 'clear' ("allowed?", "the ban shouldn't apply?", "exempt, isn't it?") or '' when
+    it points neither way or both. A negation just before the words turns them round; the
+    inverted auxiliary of a negative question ("Isn't this banned?") and a trailing tag do not."""
+    sentences = [s for s in _SENTENCE.split(question.strip()) if s.strip()]
+    asked = [s for s in sentences if "?" in s] or sentences[-1:]
+    if not asked:
+        return ""
+    text = polar.tag.sub("", asked[-1].strip()).strip() or asked[-1].strip()
+    text = polar.inverted.sub(" ", text)
+    ways: set[str] = set()
+    for way, patterns in (("ban", polar.ban), ("clear", polar.clear)):
+        for pattern in patterns.compiled:
+            for m in pattern.finditer(text):
+                before = " ".join(text[: m.start()].split()[-3:])
+                turned = is_negated(before) and not is_negated(m.group(0))
+                ways.add({"ban": "clear", "clear": "ban"}[way] if turned else way)
+    return ways.pop() if len(ways) == 1 else ""
 
 
 def split_clauses(text: str) -> list[str]:
@@ -382,6 +406,12 @@ class Reader:
         last = clauses[-1] if len(clauses) > 1 and not (self.asking and self.asking.states_nothing(turns[-1])) else []
         unread = " ".join(last) if last and not given and not any(r.clause >= start - len(last) for r in readings) else ""
         return Frame(facts=facts, contradictions=tuple(contradictions), unread=unread)
+
+    def asks(self, turns: Sequence[str]) -> str:
+        """Which way the conversation's question points ('ban', 'clear' or ''): the last turn that
+        asks something; a follow-up that only adds facts leaves the earlier question standing."""
+        asked = next((t for t in reversed(turns) if "?" in t), "")
+        return polarity(asked, self.asking.polar) if asked and self.asking else ""
 
     def count(self, text: str) -> int:
         """How many fact slots one message fills (remarks not counted): tells a scenario apart."""

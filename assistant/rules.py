@@ -207,6 +207,13 @@ class Statement(_Rule):
     other_law: tuple[str, ...] = ()
 
 
+class VerdictStatement(Statement):
+    """A verdict's text, and the same verdict as the answer to a yes/no question that asks whether
+    the ban catches the practice (`ban`) or whether it is free of it (`clear`)."""
+
+    answers: dict[Literal["ban", "clear"], str] = {}
+
+
 class RuleBook(_Rule):
     id: str
     provision: str
@@ -217,7 +224,7 @@ class RuleBook(_Rule):
     conditions: tuple[ConditionRule, ...]
     slots: tuple[Slot, ...]
     findings: tuple[FindingRule, ...]
-    verdicts: dict[Literal["prohibited", "not_prohibited", "insufficient_facts"], Statement]
+    verdicts: dict[Literal["prohibited", "not_prohibited", "insufficient_facts"], VerdictStatement]
     other_law: dict[str, Statement]
     contradictions: dict[str, Patterns]
 

@@ -370,3 +370,14 @@ def test_a_yes_no_question_answered_with_the_opposite_word_is_counted() -> None:
     assert opposite_answer(case, row("Yes, deployers too [1].")) == (0, 1)
     assert opposite_answer(case, row("Both providers and deployers [1].")) == (0, 1)
     assert opposite_answer(case.model_copy(update={"expect": Expect(lead=["35 million"])}), row("No.")) is None
+
+
+def test_a_lead_is_found_only_as_a_whole_word_or_phrase() -> None:
+    from assistant.evaluation.grading import leads_with
+
+    assert leads_with(["no"], "No, it is prohibited [1].")
+    assert not leads_with(["no"], "Verdict: not prohibited, because one condition is not met [1].")
+    assert not leads_with(["7 %"], "Up to 17 % of turnover [1].")
+    assert leads_with(["35 million"], "Up to EUR 35 million or 7 % [1]. No more.")
+    assert not leads_with(["yes"], "It depends [1]. Yes, if the images come from the web.")
+    assert leads_with(["Member State"], "The Member States lay down the rules [1].")

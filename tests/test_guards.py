@@ -147,7 +147,8 @@ def test_guard_4_verdict_that_does_not_follow_from_the_conditions(good, rules):
 
 def test_guard_4_text_contradicting_the_verdict(good, rules):
     answer, pool = good
-    text = answer.answer.replace("Verdict: prohibited", "Verdict: prohibited, although it is allowed", 1)
+    text = answer.answer.replace("prohibited, because", "prohibited, although it is allowed, because", 1)
+    assert text != answer.answer
     assert "verdict" in _guards(answer.model_copy(update={"answer": text}), pool, rules)
 
 

@@ -31,6 +31,18 @@ def test_the_newcomer_scenario_is_prohibited_with_four_cited_conditions(assistan
     _verifiable(answer, assistant)
 
 
+def test_a_yes_no_question_about_a_practice_is_answered_yes_or_no_first(assistant):
+    # SCENARIO asks "is that allowed?": the practice is prohibited, so the answer is "No"
+    assert assistant.ask(SCENARIO).answer.startswith("No: this is prohibited")
+    banned = assistant.ask(SCENARIO.replace("is that allowed?", "is that banned?"))
+    assert banned.answer.startswith("Yes: this is prohibited") and banned.verdict == "prohibited"
+    # the earlier question still stands when a follow-up only adds facts
+    narrowed = assistant.ask("It only targets one named suspect.", history=[SCENARIO])
+    assert narrowed.verdict == "not_prohibited" and narrowed.answer.startswith("Yes, as far as Article 5(1)(e)")
+    # no yes/no question: the verdict leads
+    assert assistant.ask(SCENARIO.replace("; is that allowed?", ". Thoughts?")).answer.startswith("Verdict: prohibited")
+
+
 def test_follow_up_reassesses_with_the_earlier_facts(assistant):
     answer = assistant.ask("What if it only targeted one suspect?", history=[SCENARIO])
     assert answer.verdict == "not_prohibited"

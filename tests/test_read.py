@@ -384,3 +384,25 @@ def test_the_military_exclusion_needs_the_laws_own_qualifier(assistant):
     assert "actor" not in assistant.reader.read([contractor]).values()
     said = "Armed forces, signals intelligence. Our AI harvests faces from social media. Used exclusively by the military."
     assert assistant.reader.read([said]).values().get("actor") == {"military"}
+
+
+@pytest.mark.parametrize(("question", "way"), [
+    ("Is it banned?", "ban"),
+    ("Does the EU ban reach this?", "ban"),
+    ("Isn't this prohibited?", "ban"),  # a negative question's inverted auxiliary turns nothing round
+    ("Any legal obstacle to offering this in the EU?", "ban"),
+    ("Allowed?", "clear"),
+    ("Since there's no central, permanent database, the ban shouldn't apply?", "clear"),  # negated
+    ("We're not European, so the AI Act can't touch us, right?", "clear"),
+    ("Open source is exempt from the AI Act, isn't it?", "clear"),  # the tag is set aside
+    ("Does that take us out of 5(1)(e)?", "clear"),
+    ("We crawl every face online. Is it banned? Or is it allowed?", "clear"),  # the last question
+    ("Thoughts?", ""),
+    ("in or out of 5(1)(e)?", ""),  # both ways
+])
+def test_which_way_a_yes_no_question_points(question, way):
+    from assistant.banks import load_asking
+    from assistant.config import Settings
+    from assistant.read import polarity
+
+    assert polarity(question, load_asking(Settings().anchors_file).polar) == way

@@ -188,7 +188,7 @@ def test_feedback_is_stored_with_the_answer_and_the_facts_set(app, real_settings
     entry = read_feedback(real_settings.data_dir)[-1]
     assert (entry.question, entry.rating, entry.comment, entry.verdict) == (SCENARIO, "down", "Cite the LED too", "not_prohibited")
     assert entry.facts == {"source": "provided_by_subjects"} and entry.history == []
-    assert entry.answer.startswith("Verdict: not prohibited") and entry.corpus_version
+    assert entry.answer.startswith("Yes, as far as Article 5(1)(e) AI Act goes") and entry.corpus_version
     assert "feedback is saved" in app.chat_message[-1].caption[-1].value
 
 

@@ -65,9 +65,18 @@ def first_sentence(text: str) -> str:
     return line
 
 
+def leads_with(want: Iterable[str], answer: str) -> bool:
+    """Whether the answer's first sentence holds one of the wanted words or phrases as a whole word,
+    a plural allowed ("no" is not found in "not prohibited", nor "7 %" in "17 %"; "Member State"
+    is found in "the Member States")."""
+    lead = norm(first_sentence(answer))
+    return any(re.search(rf"(?<!\w){re.escape(norm(w))}(?:e?s)?(?!\w)", lead) for w in want)
+
+
 def _check_lead(want: list[str], a: Answer) -> list[str]:
-    lead = norm(first_sentence(a.answer))
-    return [] if any(norm(w) in lead for w in want) else [f"lead: none of {want} in the first sentence {lead[:80]!r}"]
+    if leads_with(want, a.answer):
+        return []
+    return [f"lead: none of {want} in the first sentence {norm(first_sentence(a.answer))[:80]!r}"]
 
 
 def _labels(a: Answer) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, Field, computed_field
 
-from assistant.evaluation.grading import CaseResult, cited, first_sentence, norm
+from assistant.evaluation.grading import CaseResult, cited, first_sentence, leads_with, norm
 from assistant.evaluation.suite import Case
 
 class Ratio(BaseModel):
@@ -112,8 +112,7 @@ def insufficient_share(case: Case, row: CaseResult) -> Score | None:
 def direct_answer(case: Case, row: CaseResult) -> Score | None:
     if not case.expect.lead:
         return None
-    lead = norm(first_sentence(row.answer))
-    return int(any(norm(w) in lead for w in case.expect.lead)), 1
+    return int(leads_with(case.expect.lead, row.answer)), 1
 
 
 _POLAR = {"yes": "no", "no": "yes"}
