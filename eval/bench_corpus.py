@@ -33,6 +33,7 @@ RETRIEVAL_SETS = {
     "blind_retrieval": PROJECT_DIR / "eval" / "blind" / "retrieval.yaml",
     "blind4_retrieval": PROJECT_DIR / "eval" / "blind4" / "retrieval.yaml",
     "blind5_retrieval": PROJECT_DIR / "eval" / "blind5" / "retrieval.yaml",
+    "blind6_retrieval": PROJECT_DIR / "eval" / "blind6" / "retrieval.yaml",
 }
 
 
