@@ -139,15 +139,27 @@ class Assistant:
         pool: dict[str, Passage] = {sp.passage.id: sp.passage for sp in retrieved}
         if kind == "scenario":
             pool |= {p.id: p for p in self.retriever.lookup(rules.labels())}
-            book = CitationBook(pool)
             frame = self.reader.read([*turns, clean], given)
-            draft = compose_scenario(assess_conditions(frame, rules), frame, rules, book, self.reader.asks([*turns, clean]))
-            answer = Answer(
-                **base, answer=draft.text, verdict=draft.verdict, conditions=draft.findings,
-                citations=book.citations, clarifying_questions=draft.clarifying, missing=draft.missing,
-                facts=list(frame.facts), contradictions=list(frame.contradictions),
-            )
-            return self._guarded(answer, pool)
+            assessments = assess_conditions(frame, rules)
+            asks = self.reader.asks([*turns, clean])
+            # Where the facts do not settle the verdict but an answer note clearly answers the
+            # question asked ("we honour robots.txt, that makes it targeted, no?"), the note's answer
+            # leads and the assessment follows, unless the note's words would contradict it.
+            sure = [m for m in matches if m.score >= self.settings.notes.polar]
+            for leading in ([sure, []] if sure else [[]]):
+                pool |= {p.id: p for p in self.retriever.lookup([q.label for m in leading for q in m.note.quotes()])}
+                book = CitationBook(pool)
+                lead = compose_notes(leading, book, self.settings.notes.polar).split("\n", 1)[0] if leading else ""
+                draft = compose_scenario(assessments, frame, rules, book, asks)
+                if lead and draft.verdict != "insufficient_facts":
+                    continue
+                answer = Answer(
+                    **base, answer=f"{lead}\n{draft.text}" if lead else draft.text, verdict=draft.verdict,
+                    conditions=draft.findings, citations=book.citations, clarifying_questions=draft.clarifying,
+                    missing=draft.missing, facts=list(frame.facts), contradictions=list(frame.contradictions),
+                )
+                if not lead or not check_answer(answer, pool, rules):
+                    return self._guarded(answer, pool)
         pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
         book = CitationBook(pool)

@@ -409,8 +409,9 @@ class Reader:
 
     def asks(self, turns: Sequence[str]) -> str:
         """Which way the conversation's question points ('ban', 'clear' or ''): the last turn that
-        asks something; a follow-up that only adds facts leaves the earlier question standing."""
-        asked = next((t for t in reversed(turns) if "?" in t), "")
+        asks something; a follow-up that only adds facts leaves the earlier question standing.
+        Where no turn has a question mark ("... is it banned"), the last turn is the question."""
+        asked = next((t for t in reversed(turns) if "?" in t), turns[-1] if turns else "")
         return polarity(asked, self.asking.polar) if asked and self.asking else ""
 
     def count(self, text: str) -> int:

@@ -43,6 +43,24 @@ def test_a_yes_no_question_about_a_practice_is_answered_yes_or_no_first(assistan
     assert assistant.ask(SCENARIO.replace("; is that allowed?", ". Thoughts?")).answer.startswith("Verdict: prohibited")
 
 
+def test_an_answer_note_leads_an_undecided_scenario_it_answers(assistant):
+    # the facts settle no verdict, but the question asked has a clear answer in the law
+    answer = assistant.ask("we honour robots.txt. that makes it targeted scraping, no?")
+    assert answer.verdict == "insufficient_facts"
+    first, rest = answer.answer.split("\n", 1)
+    assert first.startswith("No,") and "robots.txt" in first and rest.startswith("Verdict: insufficient facts")
+    assert "Guidelines para. 228" in {c.label for c in answer.citations}
+    _verifiable(answer, assistant)
+    # a decided scenario keeps its verdict first
+    assert assistant.ask("Our AI crawler honours robots.txt but grabs every other face on social media into "
+                         "a searchable face database. Is that banned?").answer.startswith("Yes: this is prohibited")
+
+
+def test_a_question_without_a_question_mark_is_still_answered_yes_or_no(assistant):
+    answer = assistant.ask("our AI crawler grabs every face on social media into a searchable face database is it banned")
+    assert answer.verdict == "prohibited" and answer.answer.startswith("Yes: this is prohibited")
+
+
 def test_follow_up_reassesses_with_the_earlier_facts(assistant):
     answer = assistant.ask("What if it only targeted one suspect?", history=[SCENARIO])
     assert answer.verdict == "not_prohibited"
