@@ -116,6 +116,20 @@ def _missing(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook) -
     return list(dict.fromkeys(s for s in out if rules.slot(s).question))
 
 
+def _doubted(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook, book: CitationBook) -> list[str]:
+    """For an unclear condition, what a half-stated exception would decide if it holds: the
+    finding it would meet, with its rationale and quotes ("If nobody is identified...: para. 234")."""
+    known, out = frame.values(), []
+    unclear = {a.condition.id for a in assessments if a.status == "unclear"}
+    for d in frame.doubts:
+        supposed = {**known, d.slot: {d.value}}
+        found = [f for f in rules.findings if f.condition in unclear and f.status == "not_met"
+                 and d.slot in f.when and f.holds(supposed)]
+        if finding := max(found, key=lambda f: f.priority, default=None):
+            out.append(f"If {d.label} (you said “{d.evidence}”): " + with_marks(finding.rationale, book.cite_all(finding.cites)))
+    return list(dict.fromkeys(out))
+
+
 def compose_scenario(
     assessments: Sequence[Assessment], frame: Frame, rules: RuleBook, book: CitationBook, asks: str = "",
 ) -> ScenarioDraft:
@@ -129,7 +143,7 @@ def compose_scenario(
     lines.append(understood(frame, rules))
     findings, other, notes = [], list(head.other_law), []
     for a in assessments:
-        numbers = book.cite_all(list(a.finding.cites) if a.finding else [a.condition.basis])
+        numbers = book.cite_all(list(a.finding.cites) if a.finding else [a.condition.basis, *a.condition.explains])
         rationale, facts = _rationale(a), _evidence(a.facts)
         findings.append(ConditionFinding(
             id=a.condition.id, label=a.condition.label, status=a.status, rationale=rationale + facts, citations=numbers,
@@ -149,6 +163,7 @@ def compose_scenario(
     if frame.unread:
         lines.append(f"Your last message (“{frame.unread}”) may change the facts above, but I could not tell "
                      "which: say what it changes, or set the facts yourself.")
+    lines += _doubted(assessments, frame, rules, book)
     missing = [] if frame.unread else _missing(assessments, frame, rules)
     clarifying = [rules.slot(s).question for s in missing]
     if clarifying:

@@ -401,11 +401,19 @@ class Reader:
         for slot_id, value in (given or {}).items():
             frame[slot_id] = given_facts({slot_id: value}, self.rules)
         facts = tuple(f for slot in self.rules.slots for f in frame.get(slot.id, []))
+        # what was half-said where nothing was settled: the answer can say what it would change
+        doubts: dict[tuple[str, str], Reading] = {}
+        every = [c for cs in clauses for c in cs]  # (a hedge's doubts are only the user's uncertainty)
+        for r in sorted((r for r in readings if r.doubt and not frame.get(r.slot) and not hedged(every[r.clause])),
+                        key=lambda r: -r.confidence):
+            doubts.setdefault((r.slot, r.value), r)
+        doubted = tuple(FrameFact(slot=r.slot, value=r.value, label=self.rules.slot(r.slot).value(r.value).label,
+                                  evidence=r.evidence, confidence=r.confidence) for r in doubts.values())
         # A follow-up that states something none of whose words could be placed may change any
         # fact ("Correction: it's number plates, not faces"): the earlier reading is not enough.
         last = clauses[-1] if len(clauses) > 1 and not (self.asking and self.asking.states_nothing(turns[-1])) else []
         unread = " ".join(last) if last and not given and not any(r.clause >= start - len(last) for r in readings) else ""
-        return Frame(facts=facts, contradictions=tuple(contradictions), unread=unread)
+        return Frame(facts=facts, contradictions=tuple(contradictions), unread=unread, doubts=doubted)
 
     def asks(self, turns: Sequence[str]) -> str:
         """Which way the conversation's question points ('ban', 'clear' or ''): the last turn that

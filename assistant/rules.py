@@ -121,6 +121,7 @@ class ConditionRule(_Rule):
     id: str
     label: str
     basis: Quote = Field(description="Where the condition itself is stated")
+    explains: tuple[Quote, ...] = Field(default=(), description="What the law says the condition needs: cited when it is unclear")
     unclear: str = Field(description="Rationale when no fact decides the condition")
     question: str = Field(description="Clarifying question to ask when it is unclear")
 
@@ -255,7 +256,7 @@ class RuleBook(_Rule):
 
     def quotes(self) -> list[Quote]:
         """Every quote the rule file relies on (tests check each against the corpus)."""
-        out = [c.basis for c in self.conditions] + [q for f in self.findings for q in f.cites]
+        out = [q for c in self.conditions for q in (c.basis, *c.explains)] + [q for f in self.findings for q in f.cites]
         out += [q for s in [*self.verdicts.values(), *self.other_law.values()] for q in s.cites]
         return out
 

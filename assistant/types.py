@@ -101,6 +101,8 @@ class Frame(_Frozen):
     facts: tuple[FrameFact, ...] = Field(default=(), description="Facts read or given")
     contradictions: tuple[str, ...] = Field(default=(), description="Statements that contradict each other")
     unread: str = Field(default="", description="A follow-up that states something the reader could not place")
+    doubts: tuple[FrameFact, ...] = Field(
+        default=(), description="Values half-stated (an exception too faint to read, a hedge) where their slot stayed unknown")
 
     def values(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
