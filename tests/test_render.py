@@ -285,3 +285,12 @@ def test_browse_index_keeps_corpus_order():
     later = passage(pid="g/2", label="Guidelines para. 229", order=2)
     first = passage(pid="g/1", label="Guidelines para. 228", order=1)
     assert list(render.browse_index([later, first])["Guidelines"]) == ["para. 228", "para. 229"]
+
+
+def test_where_an_answer_note_leads_the_verdict_box_still_shows_the_verdict_line():
+    answer = scenario_answer("insufficient_facts", ("met", "unclear", "met", "met"))
+    lead = "No, respecting robots.txt does not make scraping targeted [1]."
+    answer = answer.model_copy(update={"answer": f"{lead}\n{answer.answer}"})
+    assert render.verdict_reason(answer).startswith("because of the facts")
+    shown = render.answer_markdown(answer, omit=render.shown_apart(answer, questions=True))
+    assert shown.startswith("No, respecting robots.txt") and "Verdict" not in shown

@@ -109,10 +109,16 @@ class VerdictBox:
     markdown: str
 
 
+def verdict_line(answer: Answer) -> str:
+    """The line that states the verdict: its first line, or the 'Verdict: ...' line where an answer
+    note leads an undecided scenario."""
+    lines = answer.answer.splitlines()
+    return next((line for line in lines if line.startswith("Verdict: ")), lines[0] if lines else "")
+
+
 def verdict_reason(answer: Answer) -> str:
-    """The answer's first line (which says why) without its 'Verdict: ...,' head, as Markdown."""
-    first = answer.answer.splitlines()[0] if answer.answer else ""
-    return escape_markdown(re.sub(r"^Verdict: [^,]*, ", "", first))
+    """The verdict line (which says why) without its 'Verdict: ...,' head, as Markdown."""
+    return escape_markdown(re.sub(r"^Verdict: [^,]*, ", "", verdict_line(answer)))
 
 
 def verdict_box(answer: Answer) -> VerdictBox | None:
@@ -130,7 +136,7 @@ def shown_apart(answer: Answer, *, questions: bool) -> set[str]:
     if answer.verdict is None or not lines:
         return set()
     heads = tuple(f"- {f.label} —" for f in answer.conditions)
-    out = {lines[0]} | {line for line in lines if line.startswith((FRAME_LINE, *heads))}
+    out = {verdict_line(answer)} | {line for line in lines if line.startswith((FRAME_LINE, *heads))}
     if questions and answer.clarifying_questions:
         asked = " ".join(answer.clarifying_questions)
         out |= {line for line in lines if line.endswith(asked)}
