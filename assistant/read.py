@@ -54,7 +54,11 @@ _NOT_NEGATION = re.compile(
 # face") asserts nothing: what is read in it can only unsettle, like a half-stated exception.
 _HEDGE = re.compile(
     r"\b(?:not sure|unsure|(?:do|does|did)(?:n't| not) know|no idea|unclear|uncertain|(?:can't|cannot|couldn't) tell|"
-    r"not clear|wonder(?:ing)?|(?:do|does|did)(?:n't| not) remember|no clue)\b[^.?!;]{0,20}?\b(?:whether|if|what|which|how|who|why)\b",
+    r"not clear|wonder(?:ing)?|(?:do|does|did)(?:n't| not) remember|no clue|"
+    r"(?:won't|will not|wouldn't|would not|refuses? to|(?:do|does|did)(?:n't| not)) (?:tell|say|disclose|confirm))"
+    r"\b[^.?!;]{0,20}?\b(?:whether|if|what|which|how|who|why)\b|"
+    # a possibility or an undecided plan ("we might also keep the other faces, not decided yet")
+    r"\b(?:might|maybe|perhaps|possibly)\b|\b(?:not (?:yet )?decided|undecided|(?:haven't|have not|hasn't|has not) (?:yet )?decided|to be decided|tbd)\b",
     re.IGNORECASE,
 )
 

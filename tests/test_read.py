@@ -355,6 +355,10 @@ def test_a_face_database_said_to_exist_already_is_not_presumed_built(assistant):
     ("no idea what the vendor keeps", True),
     ("we are sure that every face is kept", False),
     ("we don't keep any faces", False),                       # a negation, not a doubt
+    ("the vendor won't tell us whether there's machine learning in it", True),
+    ("we might also keep the other faces the crawler sees", True),  # a possibility
+    ("keeping them is not decided yet", True),                      # an undecided plan
+    ("users may upload a photo", False),                            # "may" grants, it does not doubt
 ])
 def test_a_clause_that_states_the_users_uncertainty_is_hedged(clause, unsure):
     from assistant.read import hedged
@@ -406,3 +410,11 @@ def test_which_way_a_yes_no_question_points(question, way):
     from assistant.read import polarity
 
     assert polarity(question, load_asking(Settings().anchors_file).polar) == way
+
+
+@pytest.mark.slow
+def test_a_possibility_settles_nothing(assistant):
+    # a follow-up that only raises a possibility unsettles the targeted reading; it does not decide
+    answer = assistant.ask("we might also keep other faces the crawler sees, not decided yet",
+                           history=["We crawl the web for photos of one wanted suspect."])
+    assert answer.verdict == "insufficient_facts"
