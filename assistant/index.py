@@ -14,15 +14,13 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from langchain_core.vectorstores import VectorStore
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
@@ -34,7 +32,9 @@ from assistant.errors import IndexMissingError, IndexStaleError
 from assistant.labels import normalise_label
 from assistant.sparse import SparseIndex
 from assistant.types import Passage
-from assistant.vectors import ExactVectorStore
+
+if TYPE_CHECKING:
+    from langchain_core.vectorstores import VectorStore
 
 _INGEST_HINT = "run `redlines ingest` (or `make run`) to build it"
 VECTORS = "vectors.npy"  # the build's vectors in passage order, for exact search in-process
@@ -110,14 +110,13 @@ class CachingEmbeddings(Embeddings):
         os.replace(tmp, self.cache_file)
 
 
-@dataclass
 class Index:
-    """An opened, ready-to-search index."""
+    """An opened, ready-to-search index. (A plain class, not a dataclass: the retriever's pydantic
+    model then checks it by isinstance and never needs the langchain VectorStore type, whose import
+    a no-change `redlines ingest` does without.)"""
 
-    manifest: Manifest
-    passages: dict[str, Passage]
-    store: VectorStore
-    sparse: SparseIndex
+    def __init__(self, manifest: Manifest, passages: dict[str, Passage], store: VectorStore, sparse: SparseIndex) -> None:
+        self.manifest, self.passages, self.store, self.sparse = manifest, passages, store, sparse
 
     # Lookups the retriever needs on every question, built once per opened index (a scan of
     # 100k passages per question would cost more than the search itself).
@@ -205,11 +204,19 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The query path embeds with the model's ONNX export (no torch): rebuild it when missing or stale.
     exported = ensure_onnx_export(settings) if embeddings is None else ""
-    backend = ChromaBackend(settings)
     old = read_manifest(settings)
     doc_hashes = {d.path: d.sha256 for d in docs}
-    reason = _why_rebuild(settings, old, doc_hashes, backend.names())
     report = IngestReport(documents=len(docs), passages=len(passages), corpus_version=version)
+    # Embedded, the query path searches the saved vectors and trusts the manifest for its Chroma
+    # collection (as `check_fresh` does), so a no-change run with no other build left over need not
+    # open Chroma: a cold `redlines ingest` then costs no chromadb or langchain retriever import. An
+    # interrupted build (its folder is made before its collection) or a server takes the full check.
+    leftovers = old and any(f.name != old.build_id for f in (settings.data_dir / "builds").glob("*"))
+    if not settings.chroma_url and old and not leftovers and not _why_rebuild(settings, old, doc_hashes, [old.collection]):
+        reason = _noting_export("index is up to date", exported)
+        return report.model_copy(update={"reason": reason, "seconds": time.perf_counter() - start})
+    backend = ChromaBackend(settings)
+    reason = _why_rebuild(settings, old, doc_hashes, backend.names())
     if not reason:
         _remove_stale_builds(settings, backend, old)  # leftovers of an interrupted ingest  # type: ignore[arg-type]
         reason = _noting_export("index is up to date", exported)
@@ -300,6 +307,8 @@ def open_index(settings: Settings, embeddings: Embeddings | None = None) -> Inde
             raise IndexMissingError(f"the index in {settings.chroma_url} is incomplete", _INGEST_HINT)
         return Index(manifest, passages, backend.store(manifest.collection, embeddings), SparseIndex.load(folder))
     # Embedded: search in this process over the saved vectors; no chromadb import on a cold start.
+    from assistant.vectors import ExactVectorStore
+
     store = ExactVectorStore(
         np.load(folder / VECTORS), list(passages), [p.embedding_text() for p in passages.values()],
         [chroma_metadata(p) for p in passages.values()], embeddings,

@@ -79,6 +79,19 @@ def test_the_query_path_imports_neither_torch_nor_chromadb(real_settings):
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"code": 0, "heavy": []}
 
 
+def test_a_no_change_ingest_opens_neither_chroma_nor_the_pipeline(real_settings):
+    # embedded, the query path reads the saved vectors and trusts the manifest for its collection
+    code = (
+        "import json, sys\nfrom assistant.cli import main\n"
+        "code = main(['ingest', '--quiet'])\n"
+        "heavy = [m for m in ('chromadb', 'torch', 'assistant.pipeline', 'langchain_core.retrievers') if m in sys.modules]\n"
+        "print(json.dumps({'code': code, 'heavy': heavy}))\n"
+    )
+    env = {**os.environ, "REDLINES_DATA_DIR": str(real_settings.data_dir)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"code": 0, "heavy": []}
+
+
 def test_a_missing_export_is_reported_by_ask_with_a_hint(tmp_settings, fake_embeddings, monkeypatch, capsys):
     with pytest.raises(IndexMissingError, match="ONNX export") as err:
         make_embeddings(tmp_settings)
