@@ -96,6 +96,7 @@ class Polar:
     clear: Patterns
     inverted: re.Pattern[str]
     tag: re.Pattern[str]
+    open: re.Pattern[str]  # a question asking for content ("which provision...?"), not yes or no
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,11 @@ def load_asking(path: Path, cache_dir: Path | None = None) -> Asking:
             frozenset(str(w).lower() for w in data["words"]), int(data["min_content"]),
             re.compile(data["supposing"], re.IGNORECASE),
             Polar(Patterns(patterns=tuple(polar["ban"])), Patterns(patterns=tuple(polar["clear"])),
-                  re.compile(polar["inverted"], re.IGNORECASE), re.compile(polar["tag"], re.IGNORECASE)),
+                  re.compile(polar["inverted"], re.IGNORECASE), re.compile(polar["tag"], re.IGNORECASE),
+                  re.compile(polar["open"], re.IGNORECASE)),
         )
         _ = asking.polar.ban.compiled, asking.polar.clear.compiled
         return asking
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
         raise RulesError(f"{path.name}: {exc}", "give `asking:` with `words`, `min_content`, a `supposing` pattern "
-                         "and `polar:` (`ban` and `clear` patterns, `inverted` and `tag`)") from exc
+                         "and `polar:` (`ban` and `clear` patterns, `inverted`, `tag` and `open`)") from exc

@@ -74,12 +74,15 @@ def polarity(question: str, polar: Polar) -> str:
     """Which way the message's last question points: 'ban' ("is this prohibited?", "does the ban
     reach us?"), 'clear' ("allowed?", "the ban shouldn't apply?", "exempt, isn't it?") or '' when
     it points neither way or both. A negation just before the words turns them round; the
-    inverted auxiliary of a negative question ("Isn't this banned?") and a trailing tag do not."""
+    inverted auxiliary of a negative question ("Isn't this banned?") and a trailing tag do not. A
+    question that asks for content ("which provision applies instead?") points neither way."""
     sentences = [s for s in _SENTENCE.split(question.strip()) if s.strip()]
     asked = [s for s in sentences if "?" in s] or sentences[-1:]
     if not asked:
         return ""
     text = polar.tag.sub("", asked[-1].strip()).strip() or asked[-1].strip()
+    if polar.open.search(text):  # "which provision could apply instead?" asks for content
+        return ""
     text = polar.inverted.sub(" ", text)
     ways: set[str] = set()
     for way, patterns in (("ban", polar.ban), ("clear", polar.clear)):

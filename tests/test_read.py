@@ -403,6 +403,8 @@ def test_the_military_exclusion_needs_the_laws_own_qualifier(assistant):
     ("We crawl every face online. Is it banned? Or is it allowed?", "clear"),  # the last question
     ("Thoughts?", ""),
     ("in or out of 5(1)(e)?", ""),  # both ways
+    ("Which AI Act provision could apply instead to it?", ""),  # asks for content, not yes or no
+    ("What if it only targeted one suspect, is it banned then?", "ban"),
 ])
 def test_which_way_a_yes_no_question_points(question, way):
     from assistant.banks import load_asking
