@@ -12,17 +12,17 @@ from assistant.backends import make_chat_model, make_embeddings
 from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_notes, compose_scenario
 from assistant.config import Settings
 from assistant.errors import GuardError, InputError
-from assistant.guards import assess_conditions, check_answer, should_abstain, strip_injection
+from assistant.guards import Assessment, assess_conditions, check_answer, decide_verdict, should_abstain, strip_injection
 from assistant.labels import instruments_named, points_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
-from assistant.notes import NoteBook, load_notes
+from assistant.notes import NoteBook, NoteMatch, load_notes
 from assistant.banks import load_asking, load_cues, load_examples
 from assistant.read import Reader, parse_given
 from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own, statements
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
-from assistant.types import Answer, Kind, Passage
+from assistant.types import Answer, Frame, Kind, Passage
 
 if TYPE_CHECKING:  # imported only where a chat model is configured (half a second of imports)
     from langchain_core.language_models import BaseChatModel
@@ -145,21 +145,13 @@ class Assistant:
             # Where the facts do not settle the verdict but an answer note clearly answers the
             # question asked ("we honour robots.txt, that makes it targeted, no?"), the note's answer
             # leads and the assessment follows, unless the note's words would contradict it.
-            sure = [m for m in matches if m.score >= self.settings.notes.polar]
-            for leading in ([sure, []] if sure else [[]]):
-                pool |= {p.id: p for p in self.retriever.lookup([q.label for m in leading for q in m.note.quotes()])}
-                book = CitationBook(pool)
-                lead = compose_notes(leading, book, self.settings.notes.polar).split("\n", 1)[0] if leading else ""
-                draft = compose_scenario(assessments, frame, rules, book, asks)
-                if lead and draft.verdict != "insufficient_facts":
-                    continue
-                answer = Answer(
-                    **base, answer=f"{lead}\n{draft.text}" if lead else draft.text, verdict=draft.verdict,
-                    conditions=draft.findings, citations=book.citations, clarifying_questions=draft.clarifying,
-                    missing=draft.missing, facts=list(frame.facts), contradictions=list(frame.contradictions),
-                )
-                if not lead or not check_answer(answer, pool, rules):
-                    return self._guarded(answer, pool)
+            undecided = decide_verdict([a.status for a in assessments]) == "insufficient_facts"
+            leading = [m for m in matches if m.score >= self.settings.notes.polar] if undecided else []
+            pool |= {p.id: p for p in self.retriever.lookup([q.label for m in leading for q in m.note.quotes()])}
+            answer = self._scenario(base, frame, assessments, asks, pool, leading)
+            if leading and check_answer(answer, pool, rules):
+                answer = self._scenario(base, frame, assessments, asks, pool, [])
+            return self._guarded(answer, pool)
         pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
         book = CitationBook(pool)
@@ -176,6 +168,20 @@ class Assistant:
         else:
             text = compose_extractive(clean, kind, retrieved, book)
         return self._guarded(Answer(**base, answer=text, citations=book.citations), pool)
+
+    def _scenario(
+        self, base: dict, frame: Frame, assessments: list[Assessment], asks: str, pool: Mapping[str, Passage],
+        leading: Sequence[NoteMatch],
+    ) -> Answer:
+        """The scenario answer: the rule engine's assessment, after the answer notes that lead it."""
+        book = CitationBook(pool)
+        lead = compose_notes(leading, book, self.settings.notes.polar).split("\n", 1)[0] if leading else ""
+        draft = compose_scenario(assessments, frame, self.rules, book, asks)
+        return Answer(
+            **base, answer=f"{lead}\n{draft.text}" if lead else draft.text, verdict=draft.verdict,
+            conditions=draft.findings, citations=book.citations, clarifying_questions=draft.clarifying,
+            missing=draft.missing, facts=list(frame.facts), contradictions=list(frame.contradictions),
+        )
 
     def _kind(self, clean: str, turns: Sequence[str], given: bool, answered: bool) -> tuple[Kind, Route]:
         """The question's kind: the router's, unless the reader finds a practice described;

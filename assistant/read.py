@@ -26,6 +26,7 @@ import numpy as np
 from assistant.banks import Asking, Cue, ExampleBank, Polar
 from assistant.config import ReaderSettings
 from assistant.errors import InputError
+from assistant.route import sentences
 from assistant.rules import UNKNOWN, RuleBook, Slot
 from assistant.semantic import Encoder, LinearHead, VectorBank
 from assistant.types import Frame, FrameFact
@@ -67,20 +68,17 @@ def hedged(clause: str) -> bool:
     return bool(_HEDGE.search(clause))
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
 def polarity(question: str, polar: Polar) -> str:
     """Which way the message's last question points: 'ban' ("is this prohibited?", "does the ban
     reach us?"), 'clear' ("allowed?", "the ban shouldn't apply?", "exempt, isn't it?") or '' when
     it points neither way or both. A negation just before the words turns them round; the
     inverted auxiliary of a negative question ("Isn't this banned?") and a trailing tag do not. A
     question that asks for content ("which provision applies instead?") points neither way."""
-    sentences = [s for s in _SENTENCE.split(question.strip()) if s.strip()]
-    asked = [s for s in sentences if "?" in s] or sentences[-1:]
+    parts = sentences(question)
+    asked = [s for s in parts if "?" in s] or parts[-1:]
     if not asked:
         return ""
-    text = polar.tag.sub("", asked[-1].strip()).strip() or asked[-1].strip()
+    text = polar.tag.sub("", asked[-1]).strip() or asked[-1]
     if polar.open.search(text):  # "which provision could apply instead?" asks for content
         return ""
     text = polar.inverted.sub(" ", text)
@@ -159,7 +157,7 @@ def mixtures(texts: Sequence[str], labels: Sequence[str], per_text: int, seed: i
 # ("looks for the 30 children and discards all other faces": no other face is kept).
 _EXCLUSIVE = re.compile(
     r"\b(?:nobody|no[- ]?one|nothing|none) else\b|\bno other\b|\bnot anyone else\b|"
-    r"\b(?:discard|drop|delet|ignor|skip|purg|eras|remov|reject|throw|toss|bin|bins|binn|dump|filter|filters|filtered)\w*"
+    r"\b(?:discard|drop|delet|ignor|skip|purg|eras|remov|reject|throw|toss|bin|dump|filter)\w*"
     r"(?:\s+(?:away|out))?\s+(?:(?:all|any|every)\s+)?(?:(?:the|of the)\s+)?(?:other|others|rest|remaining)\b",
     re.IGNORECASE,
 )

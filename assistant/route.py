@@ -67,11 +67,15 @@ _ASKING = re.compile(
 )
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences (and lines) of a message, stripped, empty ones left out."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
 def statements(question: str) -> str:
     """The sentences of a message that state something (no question mark, no request), one per
     line: facts stated as statements describe a practice, whatever the closing question asks."""
-    parts = (s.strip() for s in _SENTENCE.split(question))
-    return "\n".join(s for s in parts if s and not s.endswith("?") and not _REQUEST.match(s) and not _ASKING.match(s))
+    return "\n".join(s for s in sentences(question) if not s.endswith("?") and not _REQUEST.match(s) and not _ASKING.match(s))
 
 
 def language(question: str) -> str:
