@@ -318,18 +318,18 @@ def _renumber(text: str, passages: Sequence[Passage], book: CitationBook) -> str
 _POLAR = re.compile(r"^(?:Yes|No), +(?=\w)")
 
 
-def compose_notes(matches: Sequence[NoteMatch], book: CitationBook, polar: float = 0.0) -> str:
+def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
     """Each note's sentences with their markers, then every quote they rest on, primary law
     before guidance before decisions before commentary. Sentences whose quotes are not in the
-    pool are dropped rather than left uncited. A note matched below `polar` keeps what it says
-    but not its leading yes or no: a wrong "yes" is worse than none."""
+    pool are dropped rather than left uncited. A note not `sure` to answer the question's form
+    keeps what it says but not its leading yes or no: a wrong "yes" is worse than none."""
     lines, quoted = [], []
     for match in matches:
         sentences = []
         for i, sentence in enumerate(match.note.answer):
             numbers = book.cite_all(sentence.cites)
             text = sentence.text
-            if i == 0 and match.score < polar and (m := _POLAR.match(text)):
+            if i == 0 and not match.sure and (m := _POLAR.match(text)):
                 text = text[m.end()].upper() + text[m.end() + 1 :]
             if len(numbers) == len(sentence.cites):
                 sentences.append(with_marks(text, numbers))

@@ -78,6 +78,8 @@ class NoteMatch:
     note: Note
     score: float
     part: str
+    asked: str = ""  # the note's example question nearest to the part
+    sure: bool = False  # whether the note's leading yes or no may answer the part
 
 
 class NoteBook:
@@ -98,11 +100,13 @@ class NoteBook:
         sims = self.bank.similarities(self.encoder.encode(parts))
         scores = self.bank.nearest(sims)
         out: dict[str, NoteMatch] = {}
-        for part, row in zip(parts, scores):
+        for i, (part, row) in enumerate(zip(parts, scores)):
             order = np.argsort(-row)
             best, second = float(row[order[0]]), float(row[order[1]]) if len(order) > 1 else 0.0
             # a question nearer one note than any other may be worded far from all its questions
             if best + self.lead_weight * (best - second) >= self.threshold and best - second >= self.margin:
                 note_id = self.bank.label_set[order[0]]
-                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part))
+                rows = self.bank.rows(note_id)
+                asked = self.bank.texts[int(rows[np.argmax(sims[i, rows])])]
+                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked))
         return list(out.values())[:limit]

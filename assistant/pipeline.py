@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import NoteBook, NoteMatch, load_notes
 from assistant.banks import load_asking, load_cues, load_examples
-from assistant.read import Reader, parse_given
+from assistant.read import Reader, parse_given, polarity
 from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own, statements
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
@@ -120,7 +121,7 @@ class Assistant:
         rules, given = self.rules, parse_given(facts, self.rules)
         turns = [strip_injection(t, rules) for t in _user_turns(history)]
         clean = strip_injection(question, rules)
-        matches = self.notebook.match(clean) if not given else []
+        matches = self._judged(self.notebook.match(clean)) if not given else []
         notes = [m.note for m in matches]
         kind, route = self._kind(clean, turns, bool(given), answered=bool(notes))
         if kind == "out_of_scope":  # another regime or task, named: no note of ours answers it
@@ -146,7 +147,7 @@ class Assistant:
             # question asked ("we honour robots.txt, that makes it targeted, no?"), the note's answer
             # leads and the assessment follows, unless the note's words would contradict it.
             undecided = decide_verdict([a.status for a in assessments]) == "insufficient_facts"
-            leading = [m for m in matches if m.score >= self.settings.notes.polar] if undecided else []
+            leading = [m for m in matches if m.sure] if undecided else []
             pool |= {p.id: p for p in self.retriever.lookup([q.label for m in leading for q in m.note.quotes()])}
             answer = self._scenario(base, frame, assessments, asks, pool, leading)
             if leading and check_answer(answer, pool, rules):
@@ -156,7 +157,7 @@ class Assistant:
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
         book = CitationBook(pool)
         if notes:  # the direct answer, its quotes, then what the search found beside them
-            text = compose_notes(matches, book, self.settings.notes.polar)
+            text = compose_notes(matches, book)
             if extra := compose_extractive(clean, kind, retrieved, book, max_passages=2, skip=True):
                 text += "\n" + extra
         elif self.composer is not None:
@@ -169,13 +170,27 @@ class Assistant:
             text = compose_extractive(clean, kind, retrieved, book)
         return self._guarded(Answer(**base, answer=text, citations=book.citations), pool)
 
+    def _judged(self, matches: Sequence[NoteMatch]) -> list[NoteMatch]:
+        """Which matched notes may answer yes or no: a close match, or one whose nearest example
+        question points the same way as the question asked ("covered too?" beside "covered by
+        5(1)(e)?"); a loose match asking the opposite way keeps only what the note says."""
+        polar = self.reader.asking.polar if self.reader.asking else None
+
+        def sure(m: NoteMatch) -> bool:
+            way, note_way = (polarity(m.part, polar), polarity(m.asked, polar)) if polar else ("", "")
+            if m.score >= self.settings.notes.polar:
+                return not (way and note_way and way != note_way)
+            return bool(way) and way == note_way
+
+        return [replace(m, sure=sure(m)) for m in matches]
+
     def _scenario(
         self, base: dict, frame: Frame, assessments: list[Assessment], asks: str, pool: Mapping[str, Passage],
         leading: Sequence[NoteMatch],
     ) -> Answer:
         """The scenario answer: the rule engine's assessment, after the answer notes that lead it."""
         book = CitationBook(pool)
-        lead = compose_notes(leading, book, self.settings.notes.polar).split("\n", 1)[0] if leading else ""
+        lead = compose_notes(leading, book).split("\n", 1)[0] if leading else ""
         draft = compose_scenario(assessments, frame, self.rules, book, asks)
         return Answer(
             **base, answer=f"{lead}\n{draft.text}" if lead else draft.text, verdict=draft.verdict,

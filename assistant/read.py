@@ -86,7 +86,8 @@ def polarity(question: str, polar: Polar) -> str:
     for way, patterns in (("ban", polar.ban), ("clear", polar.clear)):
         for pattern in patterns.compiled:
             for m in pattern.finditer(text):
-                before = " ".join(text[: m.start()].split()[-3:])
+                # a negation's scope ends at a clause mark ("scraping without AI tools, covered?")
+                before = " ".join(re.split(r"[,;:()]|\s[-–—]\s", text[: m.start()])[-1].split()[-3:])
                 turned = is_negated(before) and not is_negated(m.group(0))
                 ways.add({"ban": "clear", "clear": "ban"}[way] if turned else way)
     return ways.pop() if len(ways) == 1 else ""

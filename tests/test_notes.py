@@ -63,3 +63,15 @@ def test_a_clear_lead_counts_towards_the_threshold(assistant):
     assert [m.note.id for m in lenient.match(question)] == ["fine-article-5"]
     assert strict.match(question) == []
     assert lenient.match("What's a good recipe for lasagne?") == []
+
+
+@pytest.mark.slow
+def test_a_note_says_yes_or_no_only_to_a_question_pointing_its_way(assistant):
+    # matched loosely, but its nearest question asks the same way ("covered by 5(1)(e)?"): its "No" answers
+    loose = assistant.ask("voice recordings covered too?")
+    assert assistant._judged(assistant.notebook.match("voice recordings covered too?"))[0].score < assistant.settings.notes.polar
+    assert loose.answer.startswith("No, the ban does not apply")
+    # matched closely, but asking the other way ("allowed?" against "banned too?"): its "No" would be wrong
+    other = assistant.ask("so scraping voice clips is allowed?")
+    assert assistant.notebook.match("so scraping voice clips is allowed?")[0].score >= assistant.settings.notes.polar
+    assert other.answer.startswith("The ban does not apply")

@@ -405,6 +405,7 @@ def test_the_military_exclusion_needs_the_laws_own_qualifier(assistant):
     ("in or out of 5(1)(e)?", ""),  # both ways
     ("Which AI Act provision could apply instead to it?", ""),  # asks for content, not yes or no
     ("What if it only targeted one suspect, is it banned then?", "ban"),
+    ("Scraping without AI tools, covered by the ban?", "ban"),  # a negation's scope ends at the comma
 ])
 def test_which_way_a_yes_no_question_points(question, way):
     from assistant.banks import load_asking
