@@ -129,8 +129,11 @@ class Assistant:
         base = {"question": question, "kind": kind, "notice": rules.notice, "corpus_version": self.corpus_version}
         if route.language != "en" and not given:
             return self._not_english(clean, base)
-        # a matching answer note means the sources do speak to it (the 2026 deepfake ban, its date)
-        if kind != "scenario" and not notes and (pointer := self._other_practice(route, clean)):
+        # a close answer note means the sources do speak to it (the 2026 deepfake ban, its date); a
+        # loose one (the definition of an emotion recognition system) does not answer a question
+        # about another practice of Article 5
+        close = any(m.score >= self.settings.notes.polar for m in matches)
+        if kind != "scenario" and not close and (pointer := self._other_practice(route, clean)):
             return self._pointed(pointer, base)
         topics = rules.questions.topic_labels(clean)
         retrieved = self.retriever.search(clean, definitions=kind == "definition", labels=topics) if clean else []

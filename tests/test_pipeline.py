@@ -130,6 +130,14 @@ def test_another_point_of_article_5_is_named_not_analysed(assistant):
     assert [c.label for c in answer.citations] == ["AI Act Art. 5(1)(f)"]
 
 
+def test_a_loose_definition_note_does_not_answer_another_point_of_article_5(assistant):
+    # the note on the definition of an emotion recognition system matches loosely; the question is about 5(1)(f)
+    answer = assistant.ask("Can we use emotion recognition on our employees in the workplace?")
+    assert answer.abstained and answer.answer.startswith("This concerns Article 5(1)(f)")
+    # asked for the definition itself, the note answers
+    assert not assistant.ask("what is an emotion recognition system under the AI act?").abstained
+
+
 def test_another_point_named_without_the_word_article_is_pointed_to(assistant):
     answer = assistant.ask("how do the police get judicial authorisation for a live face scan at a stadium under 5(1)(h)?")
     assert answer.abstained and answer.answer.startswith("This concerns Article 5(1)(h)")
