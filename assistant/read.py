@@ -355,6 +355,11 @@ class Reader:
         requires = self.rules.slot(reading.slot).value(reading.value).requires
         return bool(requires.patterns) and not requires.find(said)
 
+    def _unsettled(self, reading: Reading, clause: str) -> bool:
+        """A value its own clause leaves open ("the face DB was built in 2023": built before the ban
+        applied, and whether it is still being filled is not said)."""
+        return bool(self.rules.slot(reading.slot).value(reading.value).unsettled_by.find(clause))
+
     def _said_negatively(self, sims: np.ndarray, label: str) -> bool:
         """Whether the value's examples nearest to a clause are themselves negative statements
         ("nothing is stored"): then the clause's negation is the value's own wording, not a
@@ -386,8 +391,9 @@ class Reader:
         facts given by the user override both."""
         clauses = [[c for c in split_clauses(t) if not (self.asking and self.asking.states_nothing(c))] for t in turns]
         said = "\n".join(turns)
-        readings = [replace(r, doubt=True) if self._unqualified(r, said) else r
-                    for r in self.read_clauses([c for cs in clauses for c in cs])]
+        every = [c for cs in clauses for c in cs]
+        readings = [replace(r, doubt=True) if self._unqualified(r, said) or self._unsettled(r, every[r.clause]) else r
+                    for r in self.read_clauses(every)]
         frame: dict[str, list[FrameFact]] = {}
         contradictions: list[str] = []
         start = 0
@@ -409,7 +415,7 @@ class Reader:
         facts = tuple(f for slot in self.rules.slots for f in frame.get(slot.id, []))
         # what was half-said where nothing was settled: the answer can say what it would change
         doubts: dict[tuple[str, str], Reading] = {}
-        every = [c for cs in clauses for c in cs]  # (a hedge's doubts are only the user's uncertainty)
+        # (a hedge's doubts are only the user's uncertainty)
         for r in sorted((r for r in readings if r.doubt and not frame.get(r.slot) and not hedged(every[r.clause])),
                         key=lambda r: -r.confidence):
             doubts.setdefault((r.slot, r.value), r)

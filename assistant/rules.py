@@ -138,10 +138,14 @@ class SlotValue(_Rule):
         default_factory=Patterns,
         description="The law's own qualifier ('exclusively'): where the conversation never says it, the value is only a doubt")
 
+    unsettled_by: Patterns = Field(
+        default_factory=Patterns,
+        description="Words in the clause it is read from that leave the value only a doubt (a database built before the ban applied)")
+
     @model_validator(mode="before")
     @classmethod
     def _wrap(cls, data: dict) -> dict:
-        return {**data, "anchors": _patterns(data.get("anchors", [])), "requires": _patterns(data.get("requires", []))}
+        return {**data, **{k: _patterns(data.get(k, [])) for k in ("anchors", "requires", "unsettled_by")}}
 
 
 class Combination(_Rule):

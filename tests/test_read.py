@@ -421,3 +421,18 @@ def test_a_possibility_settles_nothing(assistant):
     answer = assistant.ask("we might also keep other faces the crawler sees, not decided yet",
                            history=["We crawl the web for photos of one wanted suspect."])
     assert answer.verdict == "insufficient_facts"
+
+
+@pytest.mark.slow
+def test_a_database_built_before_the_ban_applied_leaves_its_expansion_open(assistant):
+    # built in 2024, before Article 5 applied (2 February 2025): whether it still grows decides
+    built = assistant.ask("We built our face search database by crawling social networks back in 2024. Problem now?")
+    assert built.verdict == "insufficient_facts"
+    assert "database" not in {f.slot for f in built.facts}
+    # topped up since the ban applied: expanded, and so prohibited
+    grown = assistant.ask("Our face DB was built in 2023 by our AI crawler. Since 2025 we top it up every night "
+                          "with every new face from news websites. Banned?")
+    assert grown.verdict == "prohibited" and ("database", "expands") in {(f.slot, f.value) for f in grown.facts}
+    # built after the ban applied: created, read as such
+    new = assistant.ask("Our AI crawler built a face search database from every face on social media in 2026. Banned?")
+    assert new.verdict == "prohibited"
