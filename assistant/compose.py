@@ -19,7 +19,7 @@ from assistant.guards import Assessment, decide_verdict
 from assistant.sparse import tokens
 from assistant.labels import instruments_named
 from assistant.notes import NoteMatch
-from assistant.rules import Quote, RuleBook
+from assistant.rules import FineRule, Quote, RuleBook
 from assistant.types import AUTHORITY_RANK, Citation, ConditionFinding, Frame, FrameFact, Kind, Passage, ScoredPassage, Verdict
 
 if TYPE_CHECKING:  # the chat-model machinery costs half a second to import; only a configured model needs it
@@ -338,3 +338,54 @@ def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
     for c in sorted(book.citations, key=lambda c: (AUTHORITY_RANK[book.retrieved[c.passage_id].authority], c.n)):
         quoted.append(f"{c.label}: “{c.quote}” [{c.n}]")
     return "\n".join(lines + quoted)
+
+
+# An amount of money as people write it: "EUR 2 billion", "€10m", "1.2bn euro", "35 000 000", "500k".
+_AMOUNT = re.compile(
+    r"(?:\b(?:eur|euros?)\s*|€\s*)?(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)\s*"
+    r"(billion|bn|b|million|mio|mn|m|thousand|k)?\b\s*(?:eur\b|euros?\b|€)?",
+    re.IGNORECASE,
+)
+_SCALE = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mio": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
+
+
+def _euros(digits: str, scale: str | None) -> float:
+    if re.fullmatch(r"\d{1,3}(?:[ ,.]\d{3})+", digits) and not scale:
+        value = float(re.sub(r"[ ,.]", "", digits))  # thousands separated
+    else:
+        value = float(digits.replace(",", "."))
+    return value * _SCALE.get((scale or "").lower(), 1.0)
+
+
+def stated_turnover(question: str, fine: FineRule) -> float | None:
+    """The turnover a question states, in EUR: the amount nearest the word that names it."""
+    names = [m.start() for p in fine.turnover.compiled for m in p.finditer(question)]
+    if not names:
+        return None
+    near = [(min(abs(m.start() - n) for n in names), m) for m in _AMOUNT.finditer(question)
+            if m.group(2) or re.search(r"eur|€", m.group(0), re.IGNORECASE) or len(re.sub(r"\D", "", m.group(1))) >= 5]
+    near = [(d, m) for d, m in near if d <= 60]
+    return _euros(*min(near, key=lambda x: x[0])[1].groups()) if near else None
+
+
+def _eur(value: float) -> str:
+    return f"{round(value):,}".replace(",", " ")
+
+
+def compose_fine(question: str, fine: FineRule | None, book: CitationBook) -> str:
+    """The fine's ceiling for a turnover the question states, in figures, each sentence cited; ""
+    where the question asks no fine or states no turnover."""
+    if fine is None or not fine.asks.find(question) or (turnover := stated_turnover(question, fine)) is None:
+        return ""
+    share = turnover * fine.percent / 100
+    figures = {"turnover": _eur(turnover), "share": _eur(share)}
+    if fine.small.find(question):
+        statements = [(fine.lower_first, min(share, fine.amount))]
+    else:
+        statements = [(fine.higher, max(share, fine.amount)), (fine.lower, min(share, fine.amount))]
+    out = []
+    for statement, ceiling in statements:
+        numbers = book.cite_all(statement.cites)
+        if len(numbers) == len(statement.cites):
+            out.append(with_marks(statement.text.format(ceiling=_eur(ceiling), **figures), numbers))
+    return " ".join(out)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from langchain_core.embeddings import Embeddings
 
 from assistant.backends import make_chat_model, make_embeddings
-from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_notes, compose_scenario
+from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_fine, compose_notes, compose_scenario
 from assistant.config import Settings
 from assistant.errors import GuardError, InputError
 from assistant.guards import Assessment, assess_conditions, check_answer, decide_verdict, should_abstain, strip_injection
@@ -158,7 +158,10 @@ class Assistant:
             return self._guarded(answer, pool)
         pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
+        if rules.fine and rules.fine.asks.find(clean):  # the fine in figures, for a turnover stated
+            pool |= {p.id: p for p in self.retriever.lookup([q.label for q in rules.fine.higher.cites + rules.fine.lower.cites])}
         book = CitationBook(pool)
+        figures = compose_fine(clean, rules.fine, book)
         if notes:  # the direct answer, its quotes, then what the search found beside them
             text = compose_notes(matches, book)
             if extra := compose_extractive(clean, kind, retrieved, book, max_passages=2, skip=True):
@@ -171,6 +174,7 @@ class Assistant:
             text = compose_extractive(clean, kind, retrieved, book)
         else:
             text = compose_extractive(clean, kind, retrieved, book)
+        text = f"{figures}\n{text}" if figures else text
         return self._guarded(Answer(**base, answer=text, citations=book.citations), pool)
 
     def _judged(self, matches: Sequence[NoteMatch]) -> list[NoteMatch]:

@@ -219,6 +219,25 @@ class VerdictStatement(Statement):
     answers: dict[Literal["ban", "clear"], str] = {}
 
 
+class FineRule(_Rule):
+    """The Article 5 fine as figures (Art. 99(3) and (6)): its ceiling for a turnover the user states.
+    The statements' texts hold {ceiling}, {turnover} and {share}, filled in EUR."""
+
+    asks: Patterns = Field(description="A question about the fine")
+    turnover: Patterns = Field(description="Words that name the turnover an amount is")
+    small: Patterns = Field(description="The asker says they are an SME or a start-up")
+    amount: int = Field(gt=0, description="The fixed ceiling in EUR")
+    percent: float = Field(gt=0, le=100, description="The share of total worldwide annual turnover")
+    higher: Statement = Field(description="The ceiling for an undertaking: whichever is higher")
+    lower: Statement = Field(description="The ceiling for an SME, including a start-up: whichever is lower")
+    lower_first: Statement = Field(description="The same, leading the answer when the asker says they are an SME")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap(cls, data: dict) -> dict:
+        return {**data, **{k: _patterns(data.get(k, [])) for k in ("asks", "turnover", "small")}}
+
+
 class RuleBook(_Rule):
     id: str
     provision: str
@@ -232,6 +251,7 @@ class RuleBook(_Rule):
     verdicts: dict[Literal["prohibited", "not_prohibited", "insufficient_facts"], VerdictStatement]
     other_law: dict[str, Statement]
     contradictions: dict[str, Patterns]
+    fine: FineRule | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -262,6 +282,8 @@ class RuleBook(_Rule):
         """Every quote the rule file relies on (tests check each against the corpus)."""
         out = [q for c in self.conditions for q in (c.basis, *c.explains)] + [q for f in self.findings for q in f.cites]
         out += [q for s in [*self.verdicts.values(), *self.other_law.values()] for q in s.cites]
+        if self.fine:
+            out += [q for s in (self.fine.higher, self.fine.lower, self.fine.lower_first) for q in s.cites]
         return out
 
     def labels(self) -> list[str]:

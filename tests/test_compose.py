@@ -57,3 +57,46 @@ def test_chat_composer_maps_markers_to_verbatim_sentences():
     text = ChatComposer(model).compose("what happened?", [ScoredPassage(passage=BLOG, score=1.0)], book)
     assert text == "Fines followed the breaches [1]. Odd [1005]."
     assert book.citations[0].quote == "Heavy fines followed soon."
+
+
+def _fine():
+    from assistant.config import Settings
+    from assistant.rules import load_rules
+
+    return load_rules(Settings().rules_file).fine
+
+
+def _fine_pool():
+    fine = _fine()
+    quotes = {q.label: q.quote for s in (fine.higher, fine.lower) for q in s.cites}
+    return {label: _p(f"ai-act/{label}", label, text) for label, text in quotes.items()}
+
+
+def test_the_turnover_a_question_states_is_read_as_people_write_it():
+    from assistant.compose import stated_turnover
+
+    fine = _fine()
+    assert stated_turnover("2 billion euro turnover last year, max fine?", fine) == 2e9
+    assert stated_turnover("our revenue is €120m, how much could we pay?", fine) == 120e6
+    assert stated_turnover("turnover of EUR 35 000 000", fine) == 35e6
+    assert stated_turnover("a startup with 3.5 million in sales", fine) == 3.5e6
+    # an amount that is not the turnover, or no turnover named: nothing
+    assert stated_turnover("we're a 12 person startup, would it be the 35M or the 7%?", fine) is None
+
+
+def test_the_fine_is_given_in_figures_for_a_stated_turnover_each_sentence_cited():
+    from assistant.compose import compose_fine
+
+    fine = _fine()
+    book = CitationBook(_fine_pool())
+    text = compose_fine("Big company, EUR 1 billion turnover. Maximum fine for a 5(1)(e) breach?", fine, book)
+    assert text.startswith("Up to EUR 70 000 000: 7 % of a total worldwide annual turnover of EUR 1 000 000 000")
+    assert "[1]" in text and "the lower of the two is the ceiling: EUR 35 000 000 [2]." in text
+    # an SME leads with the lower ceiling (Art. 99(6))
+    sme = compose_fine("we're an SME with EUR 10 million turnover. worst case fine?", fine, CitationBook(_fine_pool()))
+    assert sme.startswith("Up to EUR 700 000 for an SME or a start-up")
+    # no fine asked, or no turnover stated: no figures
+    assert compose_fine("What is our turnover of EUR 5 million used for?", fine, CitationBook(_fine_pool())) == ""
+    assert compose_fine("What is the maximum fine?", fine, CitationBook(_fine_pool())) == ""
+    # a quote the pool lacks leaves its sentence out rather than uncited
+    assert compose_fine("EUR 1 billion turnover, max fine?", fine, CitationBook({})) == ""

@@ -292,3 +292,9 @@ def test_chat_model_answer_failing_a_guard_falls_back_to_extractive(assistant, r
 def test_scenario_verdicts_never_come_from_the_chat_model(assistant):
     answer = _with_model(assistant, "Verdict: not prohibited [1].").ask(SCENARIO)
     assert answer.verdict == "prohibited" and "not prohibited" not in answer.answer
+
+
+def test_a_fine_question_with_a_turnover_is_answered_with_the_figure_first(assistant):
+    answer = assistant.ask("big company, 2 billion euro turnover last year. whats the max fine for a 5(1)(e) breach?")
+    assert answer.answer.startswith("Up to EUR 140 000 000")
+    assert {"AI Act Art. 99(3)", "AI Act Art. 99(6)"} <= {c.label for c in answer.citations}
