@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.chunking import normalise_text
-from assistant.rules import ConditionRule, FindingRule, RuleBook
+from assistant.rules import DOUBTED, ConditionRule, FindingRule, RuleBook
 from assistant.types import Answer, Frame, FrameFact, Kind, Passage, ScoredPassage, Status, Verdict
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -49,6 +49,8 @@ def assess_conditions(frame: Frame, rules: RuleBook) -> list[Assessment]:
     """Derive every condition from the fact frame: the highest-priority finding whose slot values
     hold decides; notes (no status change) are collected beside it."""
     values = frame.values()
+    for slot in frame.unsure:  # what is presumed of an unknown slot (an AI tool, a use) is not presumed
+        values.setdefault(slot, {DOUBTED})
     out = []
     for condition in rules.conditions:
         findings = [f for f in rules.findings if f.condition == condition.id and f.holds(values)]

@@ -425,7 +425,11 @@ class Reader:
         # fact ("Correction: it's number plates, not faces"): the earlier reading is not enough.
         last = clauses[-1] if len(clauses) > 1 and not (self.asking and self.asking.states_nothing(turns[-1])) else []
         unread = " ".join(last) if last and not given and not any(r.clause >= start - len(last) for r in readings) else ""
-        return Frame(facts=facts, contradictions=tuple(contradictions), unread=unread, doubts=doubted)
+        # what the user says they do not know ("the vendor won't tell us whether there's any machine
+        # learning in it") is not presumed either way
+        unsure = tuple(dict.fromkeys(r.slot for r in readings if hedged(every[r.clause]) and not frame.get(r.slot)
+                                     and not self.rules.slot(r.slot).multiple))
+        return Frame(facts=facts, contradictions=tuple(contradictions), unread=unread, doubts=doubted, unsure=unsure)
 
     def asks(self, turns: Sequence[str]) -> str:
         """Which way the conversation's question points ('ban', 'clear' or ''): the last turn that

@@ -40,6 +40,8 @@ def read_yaml(path: Path, cache_dir: Path | None = None) -> object:
     return data
 
 UNKNOWN = "unknown"
+# a slot the user says they are not sure of: no finding lists it, so nothing is presumed of it
+DOUBTED = "doubted"
 
 
 class _Rule(BaseModel):

@@ -103,6 +103,8 @@ class Frame(_Frozen):
     unread: str = Field(default="", description="A follow-up that states something the reader could not place")
     doubts: tuple[FrameFact, ...] = Field(
         default=(), description="Values half-stated (an exception too faint to read, a hedge) where their slot stayed unknown")
+    unsure: tuple[str, ...] = Field(
+        default=(), description="Slots the user says they are not sure of, left unknown: nothing is presumed of them")
 
     def values(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}

@@ -184,3 +184,14 @@ def test_quoted_brackets_are_not_markers(good, rules):
     # the quote is not verbatim, but the bracketed year inside the quote is not read as a marker
     broken = answer.model_copy(update={"answer": text, "citations": [*answer.citations, extra]})
     assert "citations" not in _guards(broken, pool, rules)
+
+
+def test_a_slot_the_user_is_unsure_of_presumes_nothing(rules):
+    from assistant.types import Frame, FrameFact
+
+    facts = tuple(FrameFact(slot=s, value=v, label=v) for s, v in
+                  [("source", "internet"), ("targeting", "untargeted"), ("database", "creates")])
+    presumed = {a.condition.id: a.status for a in assess_conditions(Frame(facts=facts), rules)}
+    assert presumed["untargeted_scraping"] == "met"  # an AI tool is presumed where nothing is said
+    unsure = {a.condition.id: a.status for a in assess_conditions(Frame(facts=facts, unsure=("system",)), rules)}
+    assert unsure["untargeted_scraping"] == "unclear"

@@ -436,3 +436,12 @@ def test_a_database_built_before_the_ban_applied_leaves_its_expansion_open(assis
     # built after the ban applied: created, read as such
     new = assistant.ask("Our AI crawler built a face search database from every face on social media in 2026. Banned?")
     assert new.verdict == "prohibited"
+
+
+@pytest.mark.slow
+def test_what_the_user_is_not_sure_of_is_not_presumed(assistant):
+    said = "A downloader grabs all profile photos from a public forum into our face search gallery."
+    assert assistant.ask(f"{said} Banned?").verdict == "prohibited"  # an AI tool presumed where nothing is said
+    unsure = assistant.ask(f"{said} We are not sure whether it uses any machine learning. Banned?")
+    assert unsure.verdict == "insufficient_facts"
+    assert {c.id: c.status for c in unsure.conditions}["untargeted_scraping"] == "unclear"
