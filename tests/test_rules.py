@@ -153,3 +153,13 @@ def test_no_facial_images_means_no_facial_recognition_database(rules):
     finding = next(f for f in rules.findings if "not_facial" in f.when.get("data", ()))
     assert finding.condition == "purpose" and finding.status == "not_met"
     assert any(c.label == "AI Act Art. 5(1)(e)" for c in finding.cites)
+
+
+@pytest.mark.parametrize(("question", "foreign"), [
+    ("Is Clearview legal under US federal law?", True),
+    ("What does the US constitution say about face scraping?", True),
+    ("US startup, customers in the US for now. Does the EU AI Act apply to us?", False),  # the EU's own Act
+    ("is scraping faces allowed for us under the law?", False),  # the pronoun, not the country
+])
+def test_a_foreign_regime_is_named_by_its_name_not_by_the_pronoun_us(rules, question, foreign):
+    assert bool(rules.questions.other_regimes.search(question)) is foreign
