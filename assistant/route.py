@@ -35,7 +35,8 @@ _FOREIGN = set("il lo la le gli di da che per con non una uno sono della del del
                "het een van niet voor zijn wij".split())  # Dutch
 
 # The first person: "we", "our", "my" tell that the asker describes a practice of their own.
-_OWN = re.compile(r"\b(?:we|we're|we've|we'd|our|us|i'm|i've|my)\b", re.IGNORECASE)
+# "my face", "my photos" speak of the asker as the person in the pictures, not of a practice.
+_OWN = re.compile(r"\b(?:we|we're|we've|we'd|our|us|i'm|i've|my(?!\s+(?:own\s+)?(?:face|faces|photos?|pictures?|pics|images?|selfies?|(?:personal\s+)?data|likeness)\b))\b", re.IGNORECASE)
 
 
 def speaks_of_own(question: str) -> bool:

@@ -298,3 +298,9 @@ def test_a_fine_question_with_a_turnover_is_answered_with_the_figure_first(assis
     answer = assistant.ask("big company, 2 billion euro turnover last year. whats the max fine for a 5(1)(e) breach?")
     assert answer.answer.startswith("Up to EUR 140 000 000")
     assert {"AI Act Art. 99(3)", "AI Act Art. 99(6)"} <= {c.label for c in answer.citations}
+
+
+def test_a_data_subject_asking_about_their_rights_gets_the_gdpr_not_a_verdict(assistant):
+    answer = assistant.ask("can I make them delete my face?")
+    assert answer.kind != "scenario" and answer.verdict is None
+    assert any(c.label.startswith("GDPR Art. 17") for c in answer.citations)

@@ -108,3 +108,12 @@ def test_a_general_question_an_answer_note_answers_gets_the_note_not_a_verdict(a
     # ... while the asker's own practice, or stated facts, is assessed
     own = assistant.ask("We scrape in small steps, one group of people at a time - does that get around the ban?")
     assert own.kind == "scenario"
+
+
+def test_my_face_is_the_asker_in_the_pictures_not_a_practice_of_theirs():
+    from assistant.route import speaks_of_own
+
+    assert speaks_of_own("my crawler collects faces from forums")
+    assert speaks_of_own("we keep every face")
+    assert not speaks_of_own("can I make them delete my face?")
+    assert not speaks_of_own("do they have my photos in their database?")
