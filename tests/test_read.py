@@ -445,3 +445,14 @@ def test_what_the_user_is_not_sure_of_is_not_presumed(assistant):
     unsure = assistant.ask(f"{said} We are not sure whether it uses any machine learning. Banned?")
     assert unsure.verdict == "insufficient_facts"
     assert {c.id: c.status for c in unsure.conditions}["untargeted_scraping"] == "unclear"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "Our AI on the shop CCTV saves every visitor's face into a gallery. Any problem?",  # faces kept in a collection
+    "Our AI crawler pulls every face off news sites; clients send a selfie and we match it against everything we collected. OK?",
+])
+def test_a_database_is_read_from_what_it_does_faces_kept_or_matched_against(assistant, question):
+    answer = assistant.ask(question)
+    assert {f.value for f in answer.facts if f.slot == "database"} & {"creates", "expands"}
+    assert answer.verdict == "prohibited"
