@@ -219,8 +219,11 @@ class Assistant:
         follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
         supposing = self.reader.asking is not None and self.reader.asking.supposing.search(clean)
         asks_only = self.reader.asking is not None and self.reader.asking.states_nothing(clean)
-        if follow_up and (supposing or asks_only or not clean.rstrip().endswith("?")):
-            # a statement or a what-if after a scenario adds to it; "so is it banned then?" asks for its verdict
+        # whether the ban reaches the practice ("doesn't law enforcement get an exception?")
+        asks_ban = self.reader.asking is not None and bool(polarity(clean, self.reader.asking.polar))
+        if follow_up and (supposing or asks_only or asks_ban or not clean.rstrip().endswith("?")):
+            # a statement or a what-if after a scenario adds to it; "so is it banned then?" asks for its
+            # verdict, and so does a question whether the ban or an exception reaches it
             return "scenario", route
         # facts stated as statements ("The tool saves face crops from CCTV.") describe a practice,
         # even where the router hears a question

@@ -304,3 +304,12 @@ def test_a_data_subject_asking_about_their_rights_gets_the_gdpr_not_a_verdict(as
     answer = assistant.ask("can I make them delete my face?")
     assert answer.kind != "scenario" and answer.verdict is None
     assert any(c.label.startswith("GDPR Art. 17") for c in answer.citations)
+
+
+def test_asking_whether_an_exception_reaches_the_practice_described_keeps_the_scenario(assistant):
+    history = ["We're a regional police force.",
+               "We'd like an AI tool to compile faces from all public social media profiles into our face database."]
+    answer = assistant.ask("Doesn't law enforcement get an exception, like the one for real-time biometric identification?",
+                           history=history)
+    assert answer.kind == "scenario" and answer.verdict == "prohibited"
+    assert answer.answer.startswith("No: this is prohibited")
