@@ -46,7 +46,9 @@ _NEGATION = re.compile(
 # negated stop, which says the thing goes on ("the crawler never stopped": it still runs).
 _NOT_NEGATION = re.compile(
     r"\b(?:not only|not just|no matter|whether or not|no exceptions?|nothing but)\b|"
-    r"(?:\b(?:never|not|no longer)|n't)\s+(?:been\s+)?(?:stop|stops|stopped|cease[sd]?|pause[sd]?|end(?:s|ed)?|quit)\b",
+    r"(?:\b(?:never|not|no longer)|n't)\s+(?:been\s+)?(?:stop|stops|stopped|cease[sd]?|pause[sd]?|end(?:s|ed)?|quit)\b|"
+    # a question tag ("..., aren't we?") asks for agreement and negates nothing
+    r",?\s*\b(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|wo|ca)n't\s+(?:it|we|they|you|i|he|she|that|this|there)\s*\?",
     re.IGNORECASE,
 )
 
@@ -331,7 +333,7 @@ class Reader:
                     negated = negations[u]
                     if negated == "exclusive":  # "the 200 listed people, nobody else": breadth denied
                         value = value if slot.value(value).negated else None
-                    elif negated and not self._said_negatively(sims[u], f"{slot.id}={value}"):
+                    elif negated and not self._said_negatively(sims[u], f"{slot.id}={value}", not slot.value(value).negated):
                         value = slot.value(value).negated
                     if value and value not in found:
                         found[value] = Reading(slot.id, value, units[u][1], round(float(best[u]), 3), i)
@@ -360,13 +362,14 @@ class Reader:
         applied, and whether it is still being filled is not said)."""
         return bool(self.rules.slot(reading.slot).value(reading.value).unsettled_by.find(clause))
 
-    def _said_negatively(self, sims: np.ndarray, label: str) -> bool:
+    def _said_negatively(self, sims: np.ndarray, label: str, lenient: bool = False) -> bool:
         """Whether the value's examples nearest to a clause are themselves negative statements
         ("nothing is stored"): then the clause's negation is the value's own wording, not a
         negation of it."""
         rows = self.bank.rows(label)
         nearest = rows[np.argsort(-sims[rows])[: self.settings.k]]
-        return sum(self._negative[r] for r in nearest) * 2 > len(nearest)
+        said = sum(self._negative[r] for r in nearest)
+        return said >= 1 if lenient else said * 2 > len(nearest)
 
     def _anchored(self, slot: Slot, clause: str, i: int) -> Reading | None:
         """A precise phrase decides outright (the rule file's anchors, then the cue phrases by

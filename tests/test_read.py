@@ -48,6 +48,9 @@ def test_long_clauses_are_read_in_windows_with_the_words_before_as_negation_scop
     # a negated stop says the thing goes on
     ("the crawler never stopped and still adds faces", False), ("the bot hasn't stopped adding faces", False),
     ("nothing has been added since 2024", True),
+    # a question tag asks for agreement and negates nothing; the statement before it may still
+    ("the database predates the ban, so we're grandfathered, aren't we?", False),
+    ("we don't keep the faces, do we?", True),
 ])
 def test_negation(text, negated):
     assert is_negated(text) is negated
@@ -252,6 +255,11 @@ def test_a_value_the_bank_states_negatively_survives_the_negation(assistant):
     assert _frame(assistant, "There are no images involved.")["data"].value == "not_facial"
     # while a plain negation of a positively worded value still flips it
     assert _frame(assistant, "No AI is used for this.")["system"].value == "non_ai"
+    # an exception with no opposite to flip to keeps a negation that its own examples share
+    # ("faces of people who don't exist"), instead of being dropped
+    gan = ("our GAN is trained on a huge pile of faces harvested from the internet and outputs faces of people "
+           "who don't exist, for ad campaigns.")
+    assert _frame(assistant, gan)["database"].value == "synthetic_generator"
 
 
 def test_exclusive_negation_restricts_rather_than_negates():
