@@ -464,3 +464,11 @@ def test_a_database_is_read_from_what_it_does_faces_kept_or_matched_against(assi
     answer = assistant.ask(question)
     assert {f.value for f in answer.facts if f.slot == "database"} & {"creates", "expands"}
     assert answer.verdict == "prohibited"
+
+
+@pytest.mark.slow
+def test_a_temporary_index_is_a_database(assistant):
+    # Guidelines para. 226: a facial recognition database "may be temporary"
+    answer = assistant.ask("Our AI pulls every face from public Telegram channels into an in-memory index that is wiped "
+                           "every 24 hours; during the day any face can be matched against it. Not a database, right?")
+    assert answer.verdict == "prohibited"
