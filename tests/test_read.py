@@ -472,3 +472,11 @@ def test_a_temporary_index_is_a_database(assistant):
     answer = assistant.ask("Our AI pulls every face from public Telegram channels into an in-memory index that is wiped "
                            "every 24 hours; during the day any face can be matched against it. Not a database, right?")
     assert answer.verdict == "prohibited"
+
+
+@pytest.mark.slow
+def test_face_vectors_kept_are_a_database_though_the_pictures_are_deleted(assistant):
+    answer = assistant.ask("Our AI crawler takes every face off public websites; the photo is deleted at once and only "
+                           "the face vector is stored with the URL. No images kept, so no database?")
+    assert ("database", "creates") in {(f.slot, f.value) for f in answer.facts}
+    assert answer.verdict == "prohibited"
