@@ -480,3 +480,15 @@ def test_face_vectors_kept_are_a_database_though_the_pictures_are_deleted(assist
                            "the face vector is stored with the URL. No images kept, so no database?")
     assert ("database", "creates") in {(f.slot, f.value) for f in answer.facts}
     assert answer.verdict == "prohibited"
+
+
+@pytest.mark.slow
+def test_development_before_the_market_is_research_until_it_is_used(assistant):
+    # AI Act Art. 2(8): research and development before placing on the market or putting into service
+    before = assistant.ask("Pre-release R&D: we are developing and testing our AI crawler that indexes every face on "
+                           "the web; nothing is deployed yet. Banned?")
+    assert before.verdict == "not_prohibited"
+    # used on live cases, it is in service whatever the market says
+    used = assistant.ask("Our AI face crawler indexes every face on public websites. It has not been placed on the "
+                         "market yet, but our own analysts already use it on live client cases. Banned?")
+    assert used.verdict == "prohibited"
