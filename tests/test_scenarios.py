@@ -130,9 +130,12 @@ def test_a_follow_up_the_reader_cannot_place_unsettles_the_verdict(assistant):
     # "prohibited" must not stand as if nothing had been said.
     first = "We want AI to collect every face from the city's CCTV into a searchable index."
     assert assistant.ask(first).verdict == "prohibited"
-    answer = assistant.ask("Correction: it's not faces at all. The cameras only read number plates, and no face images are kept.",
-                           history=[first])
+    answer = assistant.ask("Correction: my colleague got it all wrong, it works quite differently.", history=[first])
     assert answer.verdict == "insufficient_facts"
     assert "Your last message" in answer.answer and {c.status for c in answer.conditions} == {"unclear"}
+    # a correction the reader can place decides instead: number plates, no face images (Guidelines para. 234)
+    plates = assistant.ask("Correction: it's not faces at all. The cameras only read number plates, and no face images "
+                           "are kept.", history=[first])
+    assert plates.verdict == "not_prohibited"
     # a follow-up that only asks adds nothing and changes nothing
     assert assistant.ask("So is it banned then?", history=[first]).verdict == "prohibited"
