@@ -163,3 +163,11 @@ def test_no_facial_images_means_no_facial_recognition_database(rules):
 ])
 def test_a_foreign_regime_is_named_by_its_name_not_by_the_pronoun_us(rules, question, foreign):
     assert bool(rules.questions.other_regimes.search(question)) is foreign
+
+
+@pytest.mark.parametrize(("text", "internet"), [
+    ("we scrape every public podcast", True), ("faces from public Telegram channels", True),
+    ("all video platforms", True), ("customers upload a selfie in our online portal", False),
+])
+def test_places_of_the_internet_are_named_but_online_is_left_to_the_model(rules, text, internet):
+    assert bool(rules.slot("source").value("internet").anchors.find(text)) is internet
