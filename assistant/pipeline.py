@@ -159,7 +159,7 @@ class Assistant:
         pool |= {p.id: p for sp in retrieved for p in self.retriever.family(sp.passage)}
         pool |= {p.id: p for p in self.retriever.lookup([q.label for n in notes for q in n.quotes()])}
         if rules.fine and rules.fine.asks.find(clean):  # the fine in figures, for a turnover stated
-            pool |= {p.id: p for p in self.retriever.lookup([q.label for q in rules.fine.higher.cites + rules.fine.lower.cites])}
+            pool |= {p.id: p for p in self.retriever.lookup([q.label for q in rules.fine.quotes()])}
         book = CitationBook(pool)
         figures = compose_fine(clean, rules.fine, book)
         if notes:  # the direct answer, its quotes, then what the search found beside them

@@ -239,6 +239,10 @@ class FineRule(_Rule):
     def _wrap(cls, data: dict) -> dict:
         return {**data, **{k: _patterns(data.get(k, [])) for k in ("asks", "turnover", "small")}}
 
+    def quotes(self) -> list[Quote]:
+        """Every quote its statements rest on."""
+        return [q for s in (self.higher, self.lower, self.lower_first) for q in s.cites]
+
 
 class RuleBook(_Rule):
     id: str
@@ -285,7 +289,7 @@ class RuleBook(_Rule):
         out = [q for c in self.conditions for q in (c.basis, *c.explains)] + [q for f in self.findings for q in f.cites]
         out += [q for s in [*self.verdicts.values(), *self.other_law.values()] for q in s.cites]
         if self.fine:
-            out += [q for s in (self.fine.higher, self.fine.lower, self.fine.lower_first) for q in s.cites]
+            out += self.fine.quotes()
         return out
 
     def labels(self) -> list[str]:

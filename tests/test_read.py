@@ -459,26 +459,16 @@ def test_what_the_user_is_not_sure_of_is_not_presumed(assistant):
 @pytest.mark.parametrize("question", [
     "Our AI on the shop CCTV saves every visitor's face into a gallery. Any problem?",  # faces kept in a collection
     "Our AI crawler pulls every face off news sites; clients send a selfie and we match it against everything we collected. OK?",
+    # a facial recognition database "may be temporary" (Guidelines para. 226)
+    "Our AI pulls every face from public Telegram channels into an in-memory index that is wiped every 24 hours; "
+    "during the day any face can be matched against it. Not a database, right?",
+    # what matches a face is kept, though the pictures are deleted
+    "Our AI crawler takes every face off public websites; the photo is deleted at once and only the face vector is "
+    "stored with the URL. No images kept, so no database?",
 ])
-def test_a_database_is_read_from_what_it_does_faces_kept_or_matched_against(assistant, question):
+def test_a_database_is_read_from_what_it_does(assistant, question):
     answer = assistant.ask(question)
     assert {f.value for f in answer.facts if f.slot == "database"} & {"creates", "expands"}
-    assert answer.verdict == "prohibited"
-
-
-@pytest.mark.slow
-def test_a_temporary_index_is_a_database(assistant):
-    # Guidelines para. 226: a facial recognition database "may be temporary"
-    answer = assistant.ask("Our AI pulls every face from public Telegram channels into an in-memory index that is wiped "
-                           "every 24 hours; during the day any face can be matched against it. Not a database, right?")
-    assert answer.verdict == "prohibited"
-
-
-@pytest.mark.slow
-def test_face_vectors_kept_are_a_database_though_the_pictures_are_deleted(assistant):
-    answer = assistant.ask("Our AI crawler takes every face off public websites; the photo is deleted at once and only "
-                           "the face vector is stored with the URL. No images kept, so no database?")
-    assert ("database", "creates") in {(f.slot, f.value) for f in answer.facts}
     assert answer.verdict == "prohibited"
 
 
