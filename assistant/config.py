@@ -86,6 +86,11 @@ class NotesSettings(BaseModel):
         default=0.80, ge=0.0, le=1.0,
         description="Similarity to a note's nearest question below which its answer drops its leading yes or no",
     )
+    supported: float = Field(
+        default=0.65, ge=0.0, le=1.0,
+        description="Threshold for a note that cites one of the passages retrieved for the question (top `supported_k`)",
+    )
+    supported_k: int = Field(default=3, ge=0, le=20, description="Retrieved passages whose citing notes get the lower threshold")
 
 
 class RouteSettings(BaseModel):

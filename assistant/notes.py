@@ -10,6 +10,7 @@ check every quote exactly as they check the rule file's.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import RulesError
+from assistant.labels import label_matches
 from assistant.rules import Quote, read_yaml
 from assistant.semantic import Encoder, VectorBank
 
@@ -68,6 +70,12 @@ _PARTS = re.compile(
 )
 
 
+def yes_no(text: str) -> str:
+    """'yes' or 'no' where an answer starts with one, else ''."""
+    m = re.match(r"(yes|no)\b", text.strip(), re.IGNORECASE)
+    return m.group(1).lower() if m else ""
+
+
 def question_parts(question: str) -> list[str]:
     parts = [p.strip() for p in _PARTS.split(question) if p and len(p.split()) >= 2]
     return parts if len(parts) > 1 else [question]
@@ -93,9 +101,13 @@ class NoteBook:
         self.bank = VectorBank("notes", texts, labels, encoder, cache_dir)
         self.encoder, self.threshold, self.margin, self.lead_weight = encoder, threshold, margin, lead_weight
 
-    def match(self, question: str, limit: int = 3) -> list[NoteMatch]:
+    def match(self, question: str, limit: int = 3, found: Sequence[str] = (), threshold: float | None = None) -> list[NoteMatch]:
         """The notes answering the question's parts, in the order of the parts; a part whose best
-        note is not clearly ahead of the next finds none (the extractive answer takes over)."""
+        note is not clearly ahead of the next finds none (the extractive answer takes over).
+
+        With `found` (the labels of the passages retrieved for the question) and a lower
+        `threshold`, a note that cites one of those passages may be matched below the usual
+        threshold: two independent searches, the questions and the sources, agree on it."""
         parts = question_parts(question)
         sims = self.bank.similarities(self.encoder.encode(parts))
         scores = self.bank.nearest(sims)
@@ -104,9 +116,21 @@ class NoteBook:
             order = np.argsort(-row)
             best, second = float(row[order[0]]), float(row[order[1]]) if len(order) > 1 else 0.0
             # a question nearer one note than any other may be worded far from all its questions
-            if best + self.lead_weight * (best - second) >= self.threshold and best - second >= self.margin:
-                note_id = self.bank.label_set[order[0]]
+            # two notes near alike that answer yes or no alike need no lead over each other
+            agree = len(order) > 1 and self._agree(self.bank.label_set[order[0]], self.bank.label_set[order[1]])
+            note_id = self.bank.label_set[order[0]]
+            bar = self.threshold if not found or threshold is None or not self._cites(note_id, found) else threshold
+            if best + self.lead_weight * (best - second) >= bar and (best - second >= self.margin or agree):
                 rows = self.bank.rows(note_id)
                 asked = self.bank.texts[int(rows[np.argmax(sims[i, rows])])]
                 out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked))
         return list(out.values())[:limit]
+
+    def _cites(self, note_id: str, labels: Sequence[str]) -> bool:
+        return any(label_matches(q.label, label) or label_matches(label, q.label)
+                   for q in self.notes[note_id].quotes() for label in labels)
+
+    def _agree(self, first: str, second: str) -> bool:
+        """Whether two notes start with the same yes or no."""
+        leads = {yes_no(self.notes[n].answer[0].text) for n in (first, second)}
+        return len(leads) == 1 and "" not in leads

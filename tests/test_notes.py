@@ -75,3 +75,33 @@ def test_a_note_says_yes_or_no_only_to_a_question_pointing_its_way(assistant):
     other = assistant.ask("so scraping voice clips is allowed?")
     assert assistant.notebook.match("so scraping voice clips is allowed?")[0].score >= assistant.settings.notes.polar
     assert other.answer.startswith("The ban does not apply")
+
+
+@pytest.mark.slow
+def test_two_notes_that_answer_alike_need_no_lead_over_each_other(assistant):
+    book = assistant.notebook
+    question = "the digital omnibus postponed the facial scraping ban, right?"
+    (top, second) = _two_nearest(book, question)
+    # two notes, each answering "No", almost equally near: neither leads the other by the margin
+    assert top[1] - second[1] < book.margin
+    assert {book.notes[top[0]].answer[0].text[:3], book.notes[second[0]].answer[0].text[:3]} == {"No,"}
+    assert [m.note.id for m in book.match(question)] == [top[0]]
+    assert assistant.ask(question).answer.startswith("No")
+
+
+@pytest.mark.slow
+def test_a_note_citing_what_the_search_found_may_match_below_the_threshold(assistant):
+    book = assistant.notebook
+    question = "the omnibus cut the art 5 fines down to 20M didnt it"
+    assert book.match(question) == []  # too far from every question of the notes on its own
+    found = [sp.passage.label for sp in assistant.retriever.search(question)[:3]]
+    assert [m.note.id for m in book.match(question, found=found, threshold=0.65)] == ["fine-omnibus-change"]
+    assert book.match(question, found=["GDPR Art. 15"], threshold=0.65) == []  # the search found other law
+    # matched loosely, the note answers with what it says but without its leading "No"
+    assert assistant.ask(question).answer.startswith("In the consolidated text of 27 July 2026 the Article 5 fine")
+
+
+def _two_nearest(book: NoteBook, question: str) -> list[tuple[str, float]]:
+    row = book.bank.nearest(book.bank.similarities(book.encoder.encode([question])))[0]
+    order = row.argsort()[::-1][:2]
+    return [(book.bank.label_set[i], float(row[i])) for i in order]
