@@ -203,8 +203,10 @@ class Reader:
         labels = [f"{slot}={value}" for slot, value, _ in bank.rows] + [""] * len(bank.none)
         self.bank = VectorBank("reader", bank.texts(), labels, encoder, cache_dir)
         self._linear: dict[str, list[LinearHead]] | None = None
-        # An exception must be clearly stated: values that make a condition fail need more evidence.
-        self._excluding = {(s, v) for f in rules.findings if f.status in ("not_met", "unclear")
+        # An exception must be clearly stated: values that make a condition fail need more evidence
+        # (a value that does so only beside another, like a database beside a one-photo search, is
+        # no exception on its own)
+        self._excluding = {(s, v) for f in rules.findings if f.status in ("not_met", "unclear") and len(f.when) == 1
                            for s, values in f.when.items() for v in values}
         self._labels = {s.id: [f"{s.id}={v}" for v in s.ids() if f"{s.id}={v}" in self.bank.label_set] for s in rules.slots}
         # per slot, which of its read values make a condition fail (a remark never does)
@@ -362,6 +364,12 @@ class Reader:
         applied, and whether it is still being filled is not said)."""
         return bool(self.rules.slot(reading.slot).value(reading.value).unsettled_by.find(clause))
 
+    def _implied(self, reading: Reading, readings: Sequence[Reading]) -> bool:
+        """Whether another value read from the same clause states this one in passing (its rule
+        file `implies`): then it is not a fact of its own."""
+        return any(reading.value in self.rules.slot(r.slot).value(r.value).implies.get(reading.slot, ())
+                   for r in readings if r.clause == reading.clause and r is not reading and not r.doubt)
+
     def _said_negatively(self, sims: np.ndarray, label: str, lenient: bool = False) -> bool:
         """Whether the value's examples nearest to a clause are themselves negative statements
         ("nothing is stored"): then the clause's negation is the value's own wording, not a
@@ -397,6 +405,7 @@ class Reader:
         every = [c for cs in clauses for c in cs]
         readings = [replace(r, doubt=True) if self._unqualified(r, said) or self._unsettled(r, every[r.clause]) else r
                     for r in self.read_clauses(every)]
+        readings = [r for r in readings if not self._implied(r, readings)]
         frame: dict[str, list[FrameFact]] = {}
         contradictions: list[str] = []
         start = 0

@@ -143,6 +143,10 @@ class SlotValue(_Rule):
     unsettled_by: Patterns = Field(
         default_factory=Patterns,
         description="Words in the clause it is read from that leave the value only a doubt (a database built before the ban applied)")
+    implies: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Values of other slots its own wording states in passing: read from the same clause, they are "
+        "not separate facts (a one-photo face search speaks of 'matching faces' without keeping a database)")
 
     @model_validator(mode="before")
     @classmethod

@@ -75,6 +75,15 @@ def test_exclusion_beats_plain_finding_and_trap_beats_exclusion(rules):
     assert (voices.status, voices.finding.id) == ("not_met", "non_facial_biometrics")
 
 
+def test_a_one_photo_search_beside_a_kept_database_leaves_the_targeting_open(rules):
+    # para. 233: one photo searched for is targeted, presuming no database; where one is kept and
+    # searched, how it is filled decides (para. 231)
+    alone = _by_condition({"targeting": "reverse_search"}, rules)["untargeted_scraping"]
+    assert (alone.status, alone.finding.id) == ("not_met", "reverse_image_search")
+    kept = _by_condition({"targeting": "reverse_search", "database": "creates"}, rules)["untargeted_scraping"]
+    assert (kept.status, kept.finding.id) == ("unclear", "search_of_kept_faces")
+
+
 def test_an_empty_frame_decides_nothing_but_conduct(rules):
     # Art. 2 exclusions are exceptions: with none stated, the conduct condition holds
     statuses = {cid: a.status for cid, a in _by_condition({}, rules).items()}

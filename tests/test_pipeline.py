@@ -262,7 +262,7 @@ def test_ask_facade_reuses_one_assistant(real_settings):
 def _with_model(assistant, reply: str) -> Assistant:
     """The assistant with a scripted chat model; answer notes off, so the model writes the answer."""
     model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
-    settings = assistant.settings.model_copy(update={"notes": assistant.settings.notes.model_copy(update={"threshold": 1.0})})
+    settings = assistant.settings.model_copy(update={"notes": assistant.settings.notes.model_copy(update={"threshold": 1.0, "supported": 1.0})})
     other = Assistant(settings, chat_model=model)
     other.__dict__["retriever"] = assistant.retriever  # share the warm index
     return other

@@ -482,3 +482,12 @@ def test_development_before_the_market_is_research_until_it_is_used(assistant):
     used = assistant.ask("Our AI face crawler indexes every face on public websites. It has not been placed on the "
                          "market yet, but our own analysts already use it on live client cases. Banned?")
     assert used.verdict == "prohibited"
+
+
+@pytest.mark.slow
+def test_the_words_of_a_one_photo_search_state_no_database_but_a_database_said_elsewhere_counts(assistant):
+    search = "A user uploads one photo of a person and our AI searches the internet for matching faces."
+    assert assistant.reader.read([search]).values()["targeting"] == {"reverse_search"}
+    assert "database" not in assistant.reader.read([search]).values()  # "matching faces" is the search itself
+    kept = assistant.reader.read([search, "Every face the searches find is also kept in our own face database."])
+    assert kept.values().get("database") in ({"creates"}, {"expands"})

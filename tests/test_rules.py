@@ -39,6 +39,7 @@ FRAMES = {
     "combined_search": {"targeting": "targeted_plus_untargeted"},
     "targeted": {"targeting": "specific_individuals"},
     "reverse_image_search": {"targeting": "reverse_search"},
+    "search_of_kept_faces": {"targeting": "reverse_search", "database": "creates"},
     "no_ai": {"system": "manual", "targeting": "untargeted"},
     "robots_txt": {"notes": "robots_txt", "targeting": "untargeted"},
     "internet_or_cctv": {"source": "cctv"},
