@@ -17,7 +17,7 @@ from assistant.guards import Assessment, assess_conditions, check_answer, decide
 from assistant.labels import instruments_named, points_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
-from assistant.notes import NoteBook, NoteMatch, load_notes
+from assistant.notes import Note, NoteBook, NoteMatch, load_notes
 from assistant.banks import load_asking, load_cues, load_examples
 from assistant.read import Reader, parse_given, polarity
 from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own, statements
@@ -189,12 +189,20 @@ class Assistant:
         polar = self.reader.asking.polar if self.reader.asking else None
 
         def sure(m: NoteMatch) -> bool:
-            way, note_way = (polarity(m.part, polar), polarity(m.asked, polar)) if polar else ("", "")
+            way, note_way = (polarity(m.part, polar), polarity(m.asked, polar) or self._note_way(m.note)) if polar else ("", "")
             if m.score >= self.settings.notes.polar:
                 return not (way and note_way and way != note_way)
             return bool(way) and way == note_way
 
         return [replace(m, sure=sure(m)) for m in matches]
+
+    @cache
+    def _note_way(self, note: Note) -> str:
+        """Which way a note's example questions point, where all that point any way agree
+        ("banned?", "covered by the ban?"): the way its leading yes or no answers."""
+        polar = self.reader.asking.polar if self.reader.asking else None
+        ways = {polarity(q, polar) for q in note.questions} - {""} if polar else set()
+        return ways.pop() if len(ways) == 1 else ""
 
     def _scenario(
         self, base: dict, frame: Frame, assessments: list[Assessment], asks: str, pool: Mapping[str, Passage],

@@ -105,3 +105,16 @@ def _two_nearest(book: NoteBook, question: str) -> list[tuple[str, float]]:
     row = book.bank.nearest(book.bank.similarities(book.encoder.encode([question])))[0]
     order = row.argsort()[::-1][:2]
     return [(book.bank.label_set[i], float(row[i])) for i in order]
+
+
+@pytest.mark.slow
+def test_a_loose_note_answers_yes_or_no_the_way_all_its_questions_point(assistant):
+    # its nearest question ("what about GANs ...?") points no way, but every question of the note
+    # that points any way asks "banned?" / "covered?": its "No" answers a question pointing there
+    question = "a GAN trained on scraped selfies to make fake faces - banned?"
+    (match,) = assistant._judged(assistant.notebook.match(question))
+    assert match.note.id == "fictitious-faces" and match.score < assistant.settings.notes.polar
+    assert assistant._note_way(match.note) == "ban"
+    assert assistant.ask(question).answer.startswith("No, AI systems that harvest facial images")
+    # ...and not one pointing the other way
+    assert not assistant.ask("a GAN trained on scraped selfies to make fake faces - allowed?").answer.startswith("No")
