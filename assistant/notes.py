@@ -88,6 +88,7 @@ class NoteMatch:
     part: str
     asked: str = ""  # the note's example question nearest to the part
     sure: bool = False  # whether the note's leading yes or no may answer the part
+    plain: bool = False  # matched only with help (a near twin, the passages found): its yes or no is withheld
 
 
 class NoteBook:
@@ -123,7 +124,8 @@ class NoteBook:
             if best + self.lead_weight * (best - second) >= bar and (best - second >= self.margin or agree):
                 rows = self.bank.rows(note_id)
                 asked = self.bank.texts[int(rows[np.argmax(sims[i, rows])])]
-                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked))
+                helped = best - second < self.margin or best + self.lead_weight * (best - second) < self.threshold
+                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked, plain=helped))
         return list(out.values())[:limit]
 
     def _cites(self, note_id: str, labels: Sequence[str]) -> bool:

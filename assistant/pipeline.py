@@ -189,6 +189,8 @@ class Assistant:
         polar = self.reader.asking.polar if self.reader.asking else None
 
         def sure(m: NoteMatch) -> bool:
+            if m.plain:  # a near twin or the passages found helped it match: what it says, not its yes or no
+                return False
             way, note_way = (polarity(m.part, polar), polarity(m.asked, polar) or self._note_way(m.note)) if polar else ("", "")
             if m.score >= self.settings.notes.polar:
                 return not (way and note_way and way != note_way)

@@ -85,8 +85,12 @@ def test_two_notes_that_answer_alike_need_no_lead_over_each_other(assistant):
     # two notes, each answering "No", almost equally near: neither leads the other by the margin
     assert top[1] - second[1] < book.margin
     assert {book.notes[top[0]].answer[0].text[:3], book.notes[second[0]].answer[0].text[:3]} == {"No,"}
-    assert [m.note.id for m in book.match(question)] == [top[0]]
-    assert assistant.ask(question).answer.startswith("No")
+    (match,) = book.match(question)
+    assert match.note.id == top[0] and match.plain
+    # matched with a twin's help, the note answers with what it says, its "No" withheld: a twin
+    # near alike may be just as near to the opposite question
+    answer = assistant.ask(question).answer
+    assert not answer.startswith("No") and answer.lower().startswith(book.notes[top[0]].answer[0].text[4:30].lower())
 
 
 @pytest.mark.slow
@@ -95,9 +99,10 @@ def test_a_note_citing_what_the_search_found_may_match_below_the_threshold(assis
     question = "the omnibus cut the art 5 fines down to 20M didnt it"
     assert book.match(question) == []  # too far from every question of the notes on its own
     found = [sp.passage.label for sp in assistant.retriever.search(question)[:3]]
-    assert [m.note.id for m in book.match(question, found=found, threshold=0.65)] == ["fine-omnibus-change"]
+    (match,) = book.match(question, found=found, threshold=0.65)
+    assert match.note.id == "fine-omnibus-change" and match.plain
     assert book.match(question, found=["GDPR Art. 15"], threshold=0.65) == []  # the search found other law
-    # matched loosely, the note answers with what it says but without its leading "No"
+    # matched with the search's help, the note answers with what it says but without its leading "No"
     assert assistant.ask(question).answer.startswith("In the consolidated text of 27 July 2026 the Article 5 fine")
 
 
