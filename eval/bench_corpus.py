@@ -34,6 +34,7 @@ RETRIEVAL_SETS = {
     "blind4_retrieval": PROJECT_DIR / "eval" / "blind4" / "retrieval.yaml",
     "blind5_retrieval": PROJECT_DIR / "eval" / "blind5" / "retrieval.yaml",
     "blind6_retrieval": PROJECT_DIR / "eval" / "blind6" / "retrieval.yaml",
+    "blind8_retrieval": PROJECT_DIR / "eval" / "blind8" / "retrieval.yaml",
 }
 
 

@@ -37,7 +37,7 @@ def test_the_bench_smoke_run_reports_every_figure(real_settings: Settings, tmp_p
         assert result["cold_start"][side]["median_s"] > 0 and result["cold_start"][side]["peak_rss_mb"] > 0
         retrieval = result["retrieval"][side]
         assert retrieval["search_ms"]["p50"] <= retrieval["search_ms"]["p95"] and retrieval["queries"] == 12 * len(retrieval["sets"])
-        assert set(retrieval["sets"]) == {"retrieval_queries", "blind_retrieval", "blind4_retrieval", "blind5_retrieval", "blind6_retrieval"}
+        assert set(retrieval["sets"]) == {"retrieval_queries", "blind_retrieval", "blind4_retrieval", "blind5_retrieval", "blind6_retrieval", "blind8_retrieval"}
         assert all(0 <= s["recall_at_5"] <= 1 and 0 <= s["mrr"] <= 1 for s in retrieval["sets"].values())
     assert result["warm_ask"]["questions"] == 12 and result["warm_ask"]["ask_ms"]["p50"] > 0
 
