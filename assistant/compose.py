@@ -18,7 +18,7 @@ from assistant.chunking import normalise_text
 from assistant.guards import Assessment, decide_verdict
 from assistant.sparse import tokens
 from assistant.labels import instruments_named
-from assistant.notes import NoteMatch
+from assistant.notes import LEADING_YES_NO, NoteMatch
 from assistant.rules import FineRule, Quote, RuleBook
 from assistant.types import AUTHORITY_RANK, Citation, ConditionFinding, Frame, FrameFact, Kind, Passage, ScoredPassage, Verdict
 
@@ -313,11 +313,6 @@ def _renumber(text: str, passages: Sequence[Passage], book: CitationBook) -> str
 # ---- answer notes: the direct answer first, then the quotes that support it --------------------
 
 
-# A note's "Yes," or "No," answers its own questions; a question matched only loosely may ask the
-# opposite ("does that get around the ban?" beside "is that covered by the ban?").
-_POLAR = re.compile(r"^(?:Yes|No), +(?=\w)")
-
-
 def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
     """Each note's sentences with their markers, then every quote they rest on, primary law
     before guidance before decisions before commentary. Sentences whose quotes are not in the
@@ -329,7 +324,7 @@ def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
         for i, sentence in enumerate(match.note.answer):
             numbers = book.cite_all(sentence.cites)
             text = sentence.text
-            if i == 0 and not match.sure and (m := _POLAR.match(text)):
+            if i == 0 and not match.sure and (m := LEADING_YES_NO.match(text)):
                 text = text[m.end()].upper() + text[m.end() + 1 :]
             if len(numbers) == len(sentence.cites):
                 sentences.append(with_marks(text, numbers))

@@ -70,9 +70,13 @@ _PARTS = re.compile(
 )
 
 
+# A note's leading "Yes," or "No,": it answers the note's own questions.
+LEADING_YES_NO = re.compile(r"^(Yes|No), +(?=\w)")
+
+
 def yes_no(text: str) -> str:
     """'yes' or 'no' where an answer starts with one, else ''."""
-    m = re.match(r"(yes|no)\b", text.strip(), re.IGNORECASE)
+    m = LEADING_YES_NO.match(text)
     return m.group(1).lower() if m else ""
 
 

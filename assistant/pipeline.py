@@ -57,6 +57,7 @@ class Assistant:
         self.settings = settings or Settings()
         self._embeddings = embeddings
         self._chat_model = chat_model
+        self._note_ways: dict[str, str] = {}  # note id -> the way its questions point, read when first needed
 
     @cached_property
     def rules(self) -> RuleBook:
@@ -198,13 +199,14 @@ class Assistant:
 
         return [replace(m, sure=sure(m)) for m in matches]
 
-    @cache
     def _note_way(self, note: Note) -> str:
         """Which way a note's example questions point, where all that point any way agree
         ("banned?", "covered by the ban?"): the way its leading yes or no answers."""
-        polar = self.reader.asking.polar if self.reader.asking else None
-        ways = {polarity(q, polar) for q in note.questions} - {""} if polar else set()
-        return ways.pop() if len(ways) == 1 else ""
+        if note.id not in self._note_ways:
+            polar = self.reader.asking.polar if self.reader.asking else None
+            ways = {polarity(q, polar) for q in note.questions} - {""} if polar else set()
+            self._note_ways[note.id] = ways.pop() if len(ways) == 1 else ""
+        return self._note_ways[note.id]
 
     def _scenario(
         self, base: dict, frame: Frame, assessments: list[Assessment], asks: str, pool: Mapping[str, Passage],

@@ -278,6 +278,11 @@ class RuleBook(_Rule):
             for slot, values in f.when.items():
                 if slot not in slots or set(values) - slots[slot]:
                     raise ValueError(f"finding {f.id!r}: unknown slot or value in when: {slot}: {list(values)}")
+        for s in self.slots:
+            for v in s.values:
+                for slot, values in v.implies.items():
+                    if slot not in slots or set(values) - slots[slot]:
+                        raise ValueError(f"slot {s.id!r} value {v.id!r}: unknown slot or value in implies: {slot}: {list(values)}")
         for name in [x for f in self.findings for x in f.other_law] + [
             x for v in self.verdicts.values() for x in v.other_law
         ]:

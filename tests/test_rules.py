@@ -124,6 +124,12 @@ def test_negation_naming_an_unknown_value_is_rejected(tmp_path):
         load_rules(path)
 
 
+def test_an_implied_value_naming_an_unknown_value_is_rejected(tmp_path):
+    path = _write(tmp_path, lambda d: d["slots"][1]["values"][0].update(implies={"database": ["warehouse"]}))
+    with pytest.raises(RulesError, match="warehouse"):
+        load_rules(path)
+
+
 def test_finding_for_unknown_condition_is_rejected(tmp_path):
     path = _write(tmp_path, lambda d: d["findings"][0].update(condition="nonsense"))
     with pytest.raises(RulesError, match="nonsense"):
