@@ -120,16 +120,17 @@ class NoteBook:
         for i, (part, row) in enumerate(zip(parts, scores)):
             order = np.argsort(-row)
             best, second = float(row[order[0]]), float(row[order[1]]) if len(order) > 1 else 0.0
-            # a question nearer one note than any other may be worded far from all its questions
-            # two notes near alike that answer yes or no alike need no lead over each other
-            agree = len(order) > 1 and self._agree(self.bank.label_set[order[0]], self.bank.label_set[order[1]])
             note_id = self.bank.label_set[order[0]]
-            bar = self.threshold if not found or threshold is None or not self._cites(note_id, found) else threshold
-            if best + self.lead_weight * (best - second) >= bar and (best - second >= self.margin or agree):
+            # a question nearer one note than any other may be worded far from all its questions
+            score = best + self.lead_weight * (best - second)
+            near, ahead = score >= self.threshold, best - second >= self.margin
+            # help: the passages found back the note, or the next note answers yes or no alike
+            backed = threshold is not None and score >= threshold and self._cites(note_id, found)
+            twin = len(order) > 1 and self._agree(note_id, self.bank.label_set[order[1]])
+            if (near or backed) and (ahead or twin):
                 rows = self.bank.rows(note_id)
                 asked = self.bank.texts[int(rows[np.argmax(sims[i, rows])])]
-                helped = best - second < self.margin or best + self.lead_weight * (best - second) < self.threshold
-                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked, plain=helped))
+                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked, plain=not (near and ahead)))
         return list(out.values())[:limit]
 
     def _cites(self, note_id: str, labels: Sequence[str]) -> bool:
