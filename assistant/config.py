@@ -35,6 +35,10 @@ class ReaderSettings(BaseModel):
         description="Confidence lead by which one statement overrules a contradicting one on the same slot",
     )
     absent_weight: float = Field(default=0.3, gt=0.0, le=5.0, description="Weight of 'says nothing on this slot' in training")
+    l2: float = Field(
+        default=1e-3, gt=0.0, le=1.0,
+        description="Weight decay of the heads (chosen by how well heads trained on one author's statements read another's)",
+    )
     mixtures: int = Field(default=1, ge=0, le=5, description="Mixed statements per example for training")
     mixture_seeds: int = Field(default=3, ge=1, le=9, description="Heads per slot, each on its own draw of mixtures, averaged")
     probability: float = Field(default=0.85, ge=0.0, le=1.0, description="Minimum probability of a value read by the model")
@@ -44,7 +48,7 @@ class ReaderSettings(BaseModel):
         "exceptions still need exclusion_probability)",
     )
     exclusion_probability: float = Field(
-        default=0.93, ge=0.0, le=1.0,
+        default=0.96, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",
     )
     agreement: tuple[int, float] = Field(
@@ -89,6 +93,10 @@ class NotesSettings(BaseModel):
     supported: float = Field(
         default=0.65, ge=0.0, le=1.0,
         description="Threshold for a note that cites one of the passages retrieved for the question (top `supported_k`)",
+    )
+    unlike_margin: float = Field(
+        default=0.03, ge=-1.0, le=1.0,
+        description="A question this much less near a note's near misses than its nearest question loses the note's yes or no",
     )
     supported_k: int = Field(default=3, ge=0, le=20, description="Retrieved passages whose citing notes get the lower threshold")
 

@@ -37,6 +37,9 @@ class Note(BaseModel):
     id: str
     topic: str = ""
     questions: tuple[str, ...] = Field(min_length=1, description="Ways people ask it; all share one answer")
+    unlike: tuple[str, ...] = Field(
+        default=(), description="Near misses: questions worded like these whose answer is not this note's yes or no",
+    )
     answer: tuple[NoteSentence, ...] = Field(min_length=1, description="The first sentence answers the question's form")
 
     def quotes(self) -> list[Quote]:
@@ -92,19 +95,22 @@ class NoteMatch:
     part: str
     asked: str = ""  # the note's example question nearest to the part
     sure: bool = False  # whether the note's leading yes or no may answer the part
-    plain: bool = False  # matched only with help (a near twin, the passages found): its yes or no is withheld
+    plain: bool = False  # matched with help (a near twin, the passages found) or near a near miss: no yes or no
 
 
 class NoteBook:
     """Notes matched to questions by the nearest of their example questions."""
 
     def __init__(self, notes: tuple[Note, ...], encoder: Encoder, threshold: float, margin: float,
-                 cache_dir: Path | None = None, lead_weight: float = 0.0) -> None:
+                 cache_dir: Path | None = None, lead_weight: float = 0.0, unlike_margin: float = 0.0) -> None:
         self.notes = {n.id: n for n in notes}
         texts = [q for n in notes for q in n.questions]
         labels = [n.id for n in notes for _ in n.questions]
         self.bank = VectorBank("notes", texts, labels, encoder, cache_dir)
+        self.unlike = VectorBank("notes-unlike", [q for n in notes for q in n.unlike],
+                                 [n.id for n in notes for _ in n.unlike], encoder, cache_dir)
         self.encoder, self.threshold, self.margin, self.lead_weight = encoder, threshold, margin, lead_weight
+        self.unlike_margin = unlike_margin
 
     def match(self, question: str, limit: int = 3, found: Sequence[str] = (), threshold: float | None = None) -> list[NoteMatch]:
         """The notes answering the question's parts, in the order of the parts; a part whose best
@@ -114,8 +120,10 @@ class NoteBook:
         `threshold`, a note that cites one of those passages may be matched below the usual
         threshold: two independent searches, the questions and the sources, agree on it."""
         parts = question_parts(question)
-        sims = self.bank.similarities(self.encoder.encode(parts))
+        vectors = self.encoder.encode(parts)
+        sims = self.bank.similarities(vectors)
         scores = self.bank.nearest(sims)
+        misses = self.unlike.similarities(vectors) if self.unlike.texts else None
         out: dict[str, NoteMatch] = {}
         for i, (part, row) in enumerate(zip(parts, scores)):
             order = np.argsort(-row)
@@ -130,7 +138,11 @@ class NoteBook:
             if (near or backed) and (ahead or twin):
                 rows = self.bank.rows(note_id)
                 asked = self.bank.texts[int(rows[np.argmax(sims[i, rows])])]
-                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked, plain=not (near and ahead)))
+                # as near a question the note's yes or no would answer wrongly as its own: what it says only
+                missed = misses is not None and note_id in self.unlike.label_set and \
+                    float(misses[i, self.unlike.rows(note_id)].max()) >= best - self.unlike_margin
+                out.setdefault(note_id, NoteMatch(self.notes[note_id], best, part, asked,
+                                                  plain=not (near and ahead) or missed))
         return list(out.values())[:limit]
 
     def _cites(self, note_id: str, labels: Sequence[str]) -> bool:

@@ -19,7 +19,7 @@ from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
 from assistant.notes import Note, NoteBook, NoteMatch, load_notes
 from assistant.banks import load_asking, load_cues, load_examples
-from assistant.read import Reader, parse_given, polarity
+from assistant.read import Reader, asks_content, parse_given, polarity
 from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own, statements
 from assistant.rules import RuleBook, load_rules
 from assistant.semantic import Encoder
@@ -90,7 +90,7 @@ class Assistant:
         cfg = self.settings.notes
         notes = load_notes(self.settings.notes_file, self.settings.cache_dir)
         return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir,
-                        lead_weight=cfg.lead_weight)
+                        lead_weight=cfg.lead_weight, unlike_margin=cfg.unlike_margin)
 
     @cached_property
     def reader(self) -> Reader:
@@ -190,7 +190,9 @@ class Assistant:
         polar = self.reader.asking.polar if self.reader.asking else None
 
         def sure(m: NoteMatch) -> bool:
-            if m.plain:  # a near twin or the passages found helped it match: what it says, not its yes or no
+            if m.plain:  # helped to match, or near a near miss: what it says, not its yes or no
+                return False
+            if polar and asks_content(m.part, polar):  # "when was Clearview fined?" wants a date, not "Yes,"
                 return False
             way, note_way = (polarity(m.part, polar), polarity(m.asked, polar) or self._note_way(m.note)) if polar else ("", "")
             if m.score >= self.settings.notes.polar:

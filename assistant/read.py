@@ -76,12 +76,8 @@ def polarity(question: str, polar: Polar) -> str:
     it points neither way or both. A negation just before the words turns them round; the
     inverted auxiliary of a negative question ("Isn't this banned?") and a trailing tag do not. A
     question that asks for content ("which provision applies instead?") points neither way."""
-    parts = sentences(question)
-    asked = [s for s in parts if "?" in s] or parts[-1:]
-    if not asked:
-        return ""
-    text = polar.tag.sub("", asked[-1]).strip() or asked[-1]
-    if polar.open.search(text):  # "which provision could apply instead?" asks for content
+    text = asked_sentence(question, polar)
+    if not text or asks_content(text, polar):  # "which provision could apply instead?" asks for content
         return ""
     text = polar.inverted.sub(" ", text)
     ways: set[str] = set()
@@ -93,6 +89,20 @@ def polarity(question: str, polar: Polar) -> str:
                 turned = is_negated(before) and not is_negated(m.group(0))
                 ways.add({"ban": "clear", "clear": "ban"}[way] if turned else way)
     return ways.pop() if len(ways) == 1 else ""
+
+
+def asked_sentence(question: str, polar: Polar) -> str:
+    """The message's last sentence that asks something (the last sentence where none has a
+    question mark), without a trailing tag ("..., right?")."""
+    parts = sentences(question)
+    asked = [s for s in parts if "?" in s] or parts[-1:]
+    return (polar.tag.sub("", asked[-1]).strip() or asked[-1]) if asked else ""
+
+
+def asks_content(question: str, polar: Polar) -> bool:
+    """Whether the question asked is a wh-question ("when was Clearview fined?", "which law
+    applies?"): it wants a date, a name, a law, not a yes or no."""
+    return bool(polar.open.search(asked_sentence(question, polar)))
 
 
 def split_clauses(text: str) -> list[str]:
@@ -250,7 +260,8 @@ class Reader:
                 key = f"{self.bank.digest}:{self.settings.mixtures}:{5 + seed}:pair-hash"
                 for s in self.rules.slots:
                     self._linear[s.id].append(LinearHead(
-                        data, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir, key=key))
+                        data, self._labels[s.id], self.settings.absent_weight, l2=self.settings.l2,
+                        cache_dir=self.bank.cache_dir, key=key))
         return self._linear
 
     def _training(self, seed: int) -> tuple[np.ndarray, list[frozenset[str]]]:

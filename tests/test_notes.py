@@ -96,7 +96,7 @@ def test_two_notes_that_answer_alike_need_no_lead_over_each_other(assistant):
 @pytest.mark.slow
 def test_a_note_citing_what_the_search_found_may_match_below_the_threshold(assistant):
     book = assistant.notebook
-    question = "the omnibus cut the art 5 fines down to 20M didnt it"
+    question = "the omnibus cut the art 5 fines down to 15M didnt it"
     assert book.match(question) == []  # too far from every question of the notes on its own
     found = [sp.passage.label for sp in assistant.retriever.search(question)[:3]]
     (match,) = book.match(question, found=found, threshold=0.65)
@@ -123,3 +123,31 @@ def test_a_loose_note_answers_yes_or_no_the_way_all_its_questions_point(assistan
     assert assistant.ask(question).answer.startswith("No, AI systems that harvest facial images")
     # ...and not one pointing the other way
     assert not assistant.ask("a GAN trained on scraped selfies to make fake faces - allowed?").answer.startswith("No")
+
+
+@pytest.mark.slow
+def test_a_question_as_near_a_near_miss_as_the_note_loses_its_yes_or_no(assistant):
+    book = assistant.notebook
+    near_miss = "Did the Italian Garante fine Clearview EUR 30.5 million?"  # 20 million: the note's "Yes" would be wrong
+    assert near_miss in book.notes["clearview-garante-yes"].unlike
+    (match,) = book.match(near_miss)
+    assert match.note.id == "clearview-garante-yes" and match.score >= assistant.settings.notes.polar and match.plain
+    assert assistant.ask(near_miss).answer.startswith("The Italian Garante fined Clearview AI EUR 20 million")
+    # the note's own question keeps its "Yes"
+    (own,) = book.match("the italian authority gave a fine to clearview, yes?")
+    assert not own.plain
+    assert assistant.ask("the italian authority gave a fine to clearview, yes?").answer.startswith("Yes, the Italian Garante")
+    # without near misses the same question would have taken the "Yes"
+    bare = NoteBook(tuple(n.model_copy(update={"unlike": ()}) for n in book.notes.values()), book.encoder,
+                    book.threshold, book.margin, lead_weight=book.lead_weight)
+    bare.bank = book.bank
+    assert not bare.match(near_miss)[0].plain
+
+
+@pytest.mark.slow
+def test_a_wh_question_gets_what_the_note_says_without_yes_or_no(assistant):
+    question = "when was clearview fined in italy"  # near a yes/no note, but it asks for a date
+    (match,) = assistant._judged(assistant.notebook.match(question))
+    assert match.note.id == "clearview-garante-yes" and match.score >= assistant.settings.notes.polar and not match.sure
+    assert "10 February 2022" in assistant.ask(question).answer.split("\n")[0]
+    assert not assistant.ask(question).answer.startswith("Yes")

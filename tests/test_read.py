@@ -340,11 +340,13 @@ def _reader_with(assistant, **settings):
 
 @pytest.mark.slow
 def test_an_exception_read_alike_through_several_spans_of_its_clause_is_clear(assistant):
-    # no single span reaches exclusion_probability, but three spans of the clause read the same
-    # exception with their nearest examples agreeing: counting people builds no face database
+    # with an exclusion threshold no single span reaches, three spans of the clause that read the
+    # same exception, their nearest examples agreeing, still make it clear: counting people builds
+    # no face database
     said = "AI counting people in a train station from CCTV, outputs only headcounts per hour."
     assert assistant.reader.read([said]).values().get("database") == {"other_purpose"}
-    assert "database" not in _reader_with(assistant, agreement=(99, 0.7)).read([said]).values()
+    assert _reader_with(assistant, exclusion_probability=0.9999).read([said]).values().get("database") == {"other_purpose"}
+    assert "database" not in _reader_with(assistant, exclusion_probability=0.9999, agreement=(99, 0.7)).read([said]).values()
 
 
 @pytest.mark.slow
@@ -421,6 +423,21 @@ def test_which_way_a_yes_no_question_points(question, way):
     from assistant.read import polarity
 
     assert polarity(question, load_asking(Settings().anchors_file).polar) == way
+
+
+@pytest.mark.parametrize(("question", "content"), [
+    ("when was clearview fined in italy", True),
+    ("ok, which law were the fines based on?", True),
+    ("Clearview was fined under the AI Act, right?", False),
+    ("What if it only targeted one suspect, is it banned then?", False),  # the last sentence asks yes or no
+    ("Is it banned?", False),
+])
+def test_a_wh_question_asks_for_content(question, content):
+    from assistant.banks import load_asking
+    from assistant.config import Settings
+    from assistant.read import asks_content
+
+    assert asks_content(question, load_asking(Settings().anchors_file).polar) is content
 
 
 @pytest.mark.slow
