@@ -62,6 +62,10 @@ def load_notes(path: Path, cache_dir: Path | None = None) -> tuple[Note, ...]:
     ids = [n.id for n in notes]
     if dupes := sorted({i for i in ids if ids.count(i) > 1}):
         raise RulesError(f"{path.name}: note ids appear twice: {dupes}", "give every note its own id")
+    for note in notes:
+        if both := sorted({q.casefold() for q in note.questions} & {q.casefold() for q in note.unlike}):
+            raise RulesError(f"{path.name}: note {note.id!r} lists {both[0]!r} both as a question and as a near miss",
+                             "a near miss is a question the note's yes or no would answer wrongly: keep it in one list")
     return notes
 
 

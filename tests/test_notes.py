@@ -38,6 +38,14 @@ def test_a_bad_notes_file_is_named(tmp_path):
         load_notes(path)
 
 
+def test_a_near_miss_that_is_also_a_question_of_the_note_is_named(tmp_path):
+    path = tmp_path / "notes.yaml"
+    path.write_text("version: 1\nnotes:\n  - id: x\n    questions: ['Banned?']\n    unlike: ['banned?']\n"
+                    "    answer: [{text: 'Yes.', cites: [{label: 'AI Act Art. 5(1)(e)', quote: 'the placing on the market'}]}]\n")
+    with pytest.raises(RulesError, match="notes.yaml: note 'x' lists 'banned\\?' both as a question and as a near miss"):
+        load_notes(path)
+
+
 def test_a_question_in_several_parts_is_split():
     assert question_parts("who fined Clearview? and how much was the biggest fine?") == [
         "who fined Clearview?", "and how much was the biggest fine?"]
