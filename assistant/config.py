@@ -35,11 +35,6 @@ class ReaderSettings(BaseModel):
         description="Confidence lead by which one statement overrules a contradicting one on the same slot",
     )
     absent_weight: float = Field(default=0.3, gt=0.0, le=5.0, description="Weight of 'says nothing on this slot' in training")
-    l2: float = Field(
-        default=1e-3, gt=0.0, le=1.0,
-        description="Weight decay of the heads' training (stronger decay read other authors' statements no better once "
-        "confident readings of other slots' statements count)",
-    )
     mixtures: int = Field(default=1, ge=0, le=5, description="Mixed statements per example for training")
     mixture_seeds: int = Field(default=3, ge=1, le=9, description="Heads per slot, each on its own draw of mixtures, averaged")
     probability: float = Field(default=0.85, ge=0.0, le=1.0, description="Minimum probability of a value read by the model")

@@ -259,8 +259,7 @@ class Reader:
                 key = f"{self.bank.digest}:{self.settings.mixtures}:{5 + seed}:pair-hash"
                 for s in self.rules.slots:
                     self._linear[s.id].append(LinearHead(
-                        data, self._labels[s.id], self.settings.absent_weight, l2=self.settings.l2,
-                        cache_dir=self.bank.cache_dir, key=key))
+                        data, self._labels[s.id], self.settings.absent_weight, cache_dir=self.bank.cache_dir, key=key))
         return self._linear
 
     def _training(self, seed: int) -> tuple[np.ndarray, list[frozenset[str]]]:
