@@ -34,7 +34,9 @@ class Encoder:
         new = list(dict.fromkeys(t for t in texts if t not in self._seen))
         if new:
             if len(self._seen) + len(new) > self.memory:
+                # forget the past, but not this call's texts that were already remembered
                 self._seen.clear()
+                new = list(dict.fromkeys(texts))
             self._seen.update(zip(new, _normalise(np.asarray(self.embeddings.embed_documents(new), dtype=np.float32))))
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)

@@ -28,6 +28,14 @@ def test_the_encoder_embeds_each_text_once_and_normalises():
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
 
 
+def test_a_full_memory_is_cleared_without_losing_the_texts_asked_for():
+    fake = CountingEmbedding(size=16)
+    encoder = Encoder(fake, memory=3)
+    encoder.encode(["a", "b"])
+    both = encoder.encode(["a", "c", "d"])  # "a" was remembered; the memory overflows on c and d
+    assert both.shape == (3, 16) and np.allclose(both[0], encoder.encode(["a"])[0])
+
+
 def test_the_bank_is_cached_on_disk_by_content(tmp_path):
     fake = CountingEmbedding(size=16)
     bank = VectorBank("t", ["x", "y"], ["X", "Y"], Encoder(fake), tmp_path)
