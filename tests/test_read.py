@@ -161,6 +161,24 @@ def test_combinations_fold_however_many_values_are_stated(assistant):
     assert facts[0].evidence == "city by city until the whole country"  # the clearer evidence is kept
 
 
+def test_another_purpose_beside_a_face_database_does_not_take_it_out(assistant):
+    # Guidelines para. 226: the database need not serve face recognition alone; para. 236 spares
+    # an existing database only where it is not further expanded
+    reader, database = assistant.reader, assistant.reader.rules.slot("database")
+    ads = _reading("database", "other_purpose", "our suite measures audiences for advertisers", 0.95)
+    index = _reading("database", "creates", "and indexes every face so clients can find a person", 0.93, 1)
+    facts, clash = reader._resolve(database, [ads, index])
+    assert clash == "" and [f.value for f in facts] == ["creates"]
+    used = _reading("database", "uses_existing", "our queries run against the vendor's index", 0.95)
+    grown = _reading("database", "expands", "its bots add new faces from the web every week", 0.93, 1)
+    facts, clash = reader._resolve(database, [used, grown])
+    assert clash == "" and [f.value for f in facts] == ["expands"]
+    # ...but a database built once and an existing one merely used decide the law differently
+    built = _reading("database", "creates", "we built a face gallery from web images in 2021", 0.93, 1)
+    facts, clash = reader._resolve(database, [used, built])
+    assert facts == [] and "what the images are for" in clash
+
+
 @pytest.mark.slow
 def test_a_photo_users_search_with_is_not_where_the_images_come_from(assistant):
     # Art. 5(1)(e) asks where the database's images come from; the probe photo a client uploads
