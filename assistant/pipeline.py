@@ -240,7 +240,9 @@ class Assistant:
         asks_only = self.reader.asking is not None and self.reader.asking.states_nothing(clean)
         # whether the ban reaches the practice ("doesn't law enforcement get an exception?")
         asks_ban = self.reader.asking is not None and bool(polarity(clean, self.reader.asking.polar))
-        if follow_up and (supposing or asks_only or asks_ban or not clean.rstrip().endswith("?")):
+        # a yes/no question after a practice was described asks about it ("does that make a difference?")
+        yes_no = self.reader.asking is not None and not asks_content(clean, self.reader.asking.polar)
+        if follow_up and (supposing or asks_only or asks_ban or yes_no or not clean.rstrip().endswith("?")):
             # a statement or a what-if after a scenario adds to it; "so is it banned then?" asks for its
             # verdict, and so does a question whether the ban or an exception reaches it
             return "scenario", route

@@ -26,7 +26,7 @@ import numpy as np
 from assistant.banks import Asking, Cue, ExampleBank, Polar
 from assistant.config import ReaderSettings
 from assistant.errors import InputError
-from assistant.route import sentences
+from assistant.route import sentences, statements
 from assistant.rules import UNKNOWN, RuleBook, Slot
 from assistant.semantic import Encoder, LinearHead, VectorBank
 from assistant.types import Frame, FrameFact
@@ -330,7 +330,9 @@ class Reader:
             # verdict is worse than a question.
             faint = np.where(excepting, scores, 0.0)
             doubted = faint.argmax(axis=1)
-            doubt = faint.max(axis=1) >= self.settings.doubt
+            # ...if the span is at least as near to that exception's examples as to the statements
+            # of no fact ("the DPO signed off on it" casts no doubt on anything)
+            doubt = (faint.max(axis=1) >= self.settings.doubt) & (knn[np.arange(len(units)), doubted] >= none)
             for i, clause in enumerate(clauses):
                 anchored = self._anchored(slot, clause, i)
                 if anchored and not (anchored.contested and self.settings.use_model):
@@ -445,7 +447,10 @@ class Reader:
         # A follow-up that states something none of whose words could be placed may change any
         # fact ("Correction: it's number plates, not faces"): the earlier reading is not enough.
         last = clauses[-1] if len(clauses) > 1 and not (self.asking and self.asking.states_nothing(turns[-1])) else []
-        unread = " ".join(last) if last and not given and not any(r.clause >= start - len(last) for r in readings) else ""
+        # (only what it states: a question it asks changes no fact, "does our size matter?")
+        told = statements(turns[-1]) if last else ""
+        stated = [c for c in last if c in told]
+        unread = " ".join(stated) if stated and not given and not any(r.clause >= start - len(last) for r in readings) else ""
         # what the user says they do not know ("the vendor won't tell us whether there's any machine
         # learning in it") is not presumed either way
         unsure = tuple(dict.fromkeys(r.slot for r in readings if hedged(every[r.clause]) and not frame.get(r.slot)

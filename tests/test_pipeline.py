@@ -96,6 +96,14 @@ def test_a_follow_up_that_only_adds_a_fact_refines_the_scenario(assistant):
     assert answer.kind == "scenario" and answer.verdict == "prohibited"
 
 
+def test_a_yes_no_follow_up_asks_about_the_practice_and_a_wh_question_about_the_law(assistant):
+    # after a practice was described, "does that change anything?" asks about that practice
+    answer = assistant.ask("Doesn't the DPO's sign-off solve it?", history=[SCENARIO])
+    assert answer.kind == "scenario" and answer.verdict == "prohibited"
+    # ...while a question for content is still a question about the law
+    assert assistant.ask("When did the Italian Garante fine Clearview?", history=[SCENARIO]).kind != "scenario"
+
+
 def test_negation_is_read(assistant):
     answer = assistant.ask("No AI is involved at all: a plain script downloads every face from Instagram into a face search database. Banned?")
     assert {f.slot: f.value for f in answer.facts}["system"] == "non_ai"

@@ -310,6 +310,16 @@ def test_a_follow_up_that_half_states_an_exception_unsettles_the_earlier_reading
     assert "targeting" not in {f.slot for f in answer.facts if f.value == "untargeted"}
 
 
+def test_a_remark_off_the_banks_map_casts_no_doubt(assistant):
+    # the heads give some exception half a chance for almost any clause; a doubt needs the clause
+    # to be at least as near to that exception's examples as to the statements of no fact
+    first = "Our AI crawler grabs every face it finds on social media to build a searchable face database."
+    frame = assistant.reader.read([first, "My manager says the DPO signed off on it."])
+    assert not frame.doubts and frame.values()["database"] == {"creates"}
+    half = assistant.reader.read([first, "only of the 200 people on the EU sanctions list, nobody else"])
+    assert "untargeted" not in {f.value for f in half.facts}  # a half-stated exception still unsettles
+
+
 @pytest.mark.slow
 def test_an_exception_read_off_the_banks_map_is_only_a_doubt(assistant):
     # The head alone hears "uses an existing database" in a legal claim that is nearer the
@@ -317,7 +327,7 @@ def test_an_exception_read_off_the_banks_map_is_only_a_doubt(assistant):
     # near as those before an exception is read.
     claim = "Since the database predates the ban, we're grandfathered"
     readings = [r for r in assistant.reader.read_clauses([claim]) if r.slot == "database"]
-    assert readings and all(r.doubt for r in readings)
+    assert not [r for r in readings if not r.doubt]  # not a fact (and, off the map, not even a doubt)
     loose = Reader(assistant.reader.rules, load_examples(assistant.settings.examples_file, assistant.reader.rules),
                    assistant.encoder, assistant.settings.reader.model_copy(update={"off_map": 1.0}),
                    cache_dir=assistant.settings.cache_dir)
@@ -400,7 +410,7 @@ def test_what_the_user_says_they_do_not_know_settles_nothing(assistant):
     # what is read there is only a doubt, so a follow-up unsettles what an earlier turn said
     unsure = "Actually I'm not sure whether the crawler keeps every face it finds in the index."
     readings = assistant.reader.read_clauses([unsure])
-    assert readings and all(r.doubt for r in readings)
+    assert not [r for r in readings if not r.doubt]  # not a fact (and, off the map, not even a doubt)
     first = "Our AI crawler copies every face it finds on Instagram into a searchable face database."
     assert assistant.reader.read([first]).values().get("targeting") == {"untargeted"}
     assert "targeting" not in assistant.reader.read([first, unsure]).values()
