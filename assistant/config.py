@@ -44,7 +44,7 @@ class ReaderSettings(BaseModel):
         "exceptions still need exclusion_probability)",
     )
     exclusion_probability: float = Field(
-        default=0.96, ge=0.0, le=1.0,
+        default=0.98, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",
     )
     agreement: tuple[int, float] = Field(

@@ -119,7 +119,7 @@ def test_the_reading_averages_one_head_per_mixture_draw(assistant):
 def test_a_targeted_search_stated_beside_an_untargeted_one_is_the_combination(assistant):
     # Guidelines para. 231: the untargeted part of a combined system is caught.
     text = ("Our bot takes all the photos with a face from Instagram and TikTok into an index. "
-            "A customer uploads a selfie of somebody and the app tells who it is.")
+            "It also runs targeted searches for the faces of 20 named suspects.")
     frame = _frame(assistant, text)
     assert frame["targeting"].value == "targeted_plus_untargeted"
     assert not assistant.reader.read([text]).contradictions or all(
