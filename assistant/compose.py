@@ -324,9 +324,7 @@ def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
         for i, sentence in enumerate(match.note.answer):
             numbers = book.cite_all(sentence.cites)
             text = sentence.text
-            if i == 0 and match.refuted and (m := LEADING_YES_NO.match(text)):
-                text = "No" + text[m.end(1):]
-            elif i == 0 and not match.sure and (m := LEADING_YES_NO.match(text)):
+            if i == 0 and not match.sure and (m := LEADING_YES_NO.match(text)):
                 text = text[m.end()].upper() + text[m.end() + 1 :]
             if len(numbers) == len(sentence.cites):
                 sentences.append(with_marks(text, numbers))
@@ -363,28 +361,6 @@ def stated_turnover(question: str, fine: FineRule) -> float | None:
             if m.group(2) or re.search(r"eur|€", m.group(0), re.IGNORECASE) or len(re.sub(r"\D", "", m.group(1))) >= 5]
     near = [(d, m) for d, m in near if d <= 60]
     return _euros(*min(near, key=lambda x: x[0])[1].groups()) if near else None
-
-
-_PERCENT = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:%|per ?cent\b)", re.IGNORECASE)
-_YEAR = re.compile(r"(?<![\w.,])((?:19|20)\d\d)(?![\w.,]?\d)")
-
-
-def figures(text: str) -> dict[str, set[float]]:
-    """The amounts of money (in the unit named, scaled), percentages and years a text states."""
-    money = {_euros(*m.groups()) for m in _MONEY.finditer(text)
-             if m.group(2) or re.search(r"eur|€", m.group(0), re.IGNORECASE) or len(re.sub(r"\D", "", m.group(1))) >= 5}
-    money -= {float(y) for y in _YEAR.findall(text)}  # "in 2024" is a year, not EUR 2 024
-    out = {"money": money, "percent": {float(m.replace(",", ".")) for m in _PERCENT.findall(text)},
-           "year": {float(y) for y in _YEAR.findall(text)}}
-    return {kind: values for kind, values in out.items() if values}
-
-
-def contradicts(question: str, answer: str) -> bool:
-    """Whether a question states a figure (an amount, a percentage, a year) where the answer states
-    only other figures of the same kind ("fined 20 million?" beside "EUR 30.5 million")."""
-    asked, said = figures(question), figures(answer)
-    return any(kind in said and not any(abs(a - b) <= 0.02 * max(abs(b), 1.0) for a in values for b in said[kind])
-               for kind, values in asked.items())
 
 
 def _eur(value: float) -> str:

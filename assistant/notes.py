@@ -100,7 +100,6 @@ class NoteMatch:
     asked: str = ""  # the note's example question nearest to the part
     sure: bool = False  # whether the note's leading yes or no may answer the part
     plain: bool = False  # matched with help (a near twin, the passages found) or near a near miss: no yes or no
-    refuted: bool = False  # a yes/no question whose figure the note's answer contradicts: its answer is no
 
 
 class NoteBook:

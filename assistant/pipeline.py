@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 from langchain_core.embeddings import Embeddings
 
 from assistant.backends import make_chat_model, make_embeddings
-from assistant.compose import (CitationBook, ChatComposer, compose_extractive, compose_fine, compose_notes,
-                               compose_scenario, contradicts)
+from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_fine, compose_notes, compose_scenario
 from assistant.config import Settings
 from assistant.errors import GuardError, InputError
 from assistant.guards import Assessment, assess_conditions, check_answer, decide_verdict, should_abstain, strip_injection
@@ -200,14 +199,7 @@ class Assistant:
                 return not (way and note_way and way != note_way)
             return bool(way) and way == note_way
 
-        def refuted(m: NoteMatch) -> bool:
-            """A yes/no question close to the note whose figure the note does not state ("fined 20
-            million?" beside "EUR 30.5 million"): the answer is no, whatever the note's yes."""
-            if not polar or asks_content(m.part, polar) or m.score < self.settings.notes.polar:
-                return False
-            return contradicts(m.part, " ".join(s.text for s in m.note.answer))
-
-        return [replace(m, sure=sure(m), refuted=refuted(m)) for m in matches]
+        return [replace(m, sure=sure(m)) for m in matches]
 
     def _note_way(self, note: Note) -> str:
         """Which way a note's example questions point, where all that point any way agree

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from assistant.chunking import chunk_corpus, normalise_text
-from assistant.compose import contradicts, figures
 from assistant.config import Settings
 from assistant.corpus import load_documents
 from assistant.errors import RulesError
@@ -141,8 +140,7 @@ def test_a_question_as_near_a_near_miss_as_the_note_loses_its_yes_or_no(assistan
     assert near_miss in book.notes["clearview-garante-yes"].unlike
     (match,) = book.match(near_miss)
     assert match.note.id == "clearview-garante-yes" and match.score >= assistant.settings.notes.polar and match.plain
-    # ...and since the question's amount is not the note's, the answer is no (the figure check)
-    assert assistant.ask(near_miss).answer.startswith("No, the Italian Garante fined Clearview AI EUR 20 million")
+    assert assistant.ask(near_miss).answer.startswith("The Italian Garante fined Clearview AI EUR 20 million")
     # the note's own question keeps its "Yes"
     (own,) = book.match("the italian authority gave a fine to clearview, yes?")
     assert not own.plain
@@ -152,22 +150,6 @@ def test_a_question_as_near_a_near_miss_as_the_note_loses_its_yes_or_no(assistan
                     book.threshold, book.margin, lead_weight=book.lead_weight)
     bare.bank = book.bank
     assert not bare.match(near_miss)[0].plain
-
-
-def test_a_figure_the_note_does_not_state_makes_the_answer_no():
-    assert figures("fined clearview 20 mil in 2022?") == {"money": {20e6}, "year": {2022.0}}
-    assert contradicts("capped at 4% of turnover, right?", "EUR 35 000 000 or 7 % of its total worldwide annual turnover")
-    assert not contradicts("7% of turnover, right?", "EUR 35 000 000 or 7 % of its total worldwide annual turnover")
-    assert not contradicts("does it apply from 2025?", "Article 5 applies from 2 February 2025")
-    assert not contradicts("was Clearview fined?", "EUR 20 million")  # no figure asked: nothing to contradict
-
-
-@pytest.mark.slow
-def test_a_yes_no_question_with_a_wrong_figure_is_answered_no(assistant):
-    wrong = assistant.ask("The Dutch DPA fined Clearview 20 million in 2022, right?").answer
-    assert wrong.startswith("No, the Dutch AP fined Clearview AI a total of EUR 30.5 million")
-    right = assistant.ask("The Dutch DPA fined Clearview EUR 30.5 million, right?").answer
-    assert not right.startswith("No")
 
 
 @pytest.mark.slow
