@@ -238,13 +238,11 @@ class Assistant:
         follow_up = any(describes_practice(self.router.route(t), self.reader.count(t), False, sure) for t in turns)
         supposing = self.reader.asking is not None and self.reader.asking.supposing.search(clean)
         asks_only = self.reader.asking is not None and self.reader.asking.states_nothing(clean)
-        # whether the ban reaches the practice ("doesn't law enforcement get an exception?")
-        asks_ban = self.reader.asking is not None and bool(polarity(clean, self.reader.asking.polar))
-        # a yes/no question after a practice was described asks about it ("does that make a difference?")
+        # a yes/no question after a practice was described asks about it: whether the ban or an
+        # exception reaches it ("doesn't law enforcement get an exception?"), or "does that make a difference?"
         yes_no = self.reader.asking is not None and not asks_content(clean, self.reader.asking.polar)
-        if follow_up and (supposing or asks_only or asks_ban or yes_no or not clean.rstrip().endswith("?")):
-            # a statement or a what-if after a scenario adds to it; "so is it banned then?" asks for its
-            # verdict, and so does a question whether the ban or an exception reaches it
+        if follow_up and (supposing or asks_only or yes_no or not clean.rstrip().endswith("?")):
+            # a statement or a what-if after a scenario adds to it; "so is it banned then?" asks for its verdict
             return "scenario", route
         # facts stated as statements ("The tool saves face crops from CCTV.") describe a practice,
         # even where the router hears a question

@@ -410,7 +410,7 @@ def test_what_the_user_says_they_do_not_know_settles_nothing(assistant):
     # what is read there is only a doubt, so a follow-up unsettles what an earlier turn said
     unsure = "Actually I'm not sure whether the crawler keeps every face it finds in the index."
     readings = assistant.reader.read_clauses([unsure])
-    assert not [r for r in readings if not r.doubt]  # not a fact (and, off the map, not even a doubt)
+    assert not [r for r in readings if not r.doubt]  # nothing read there is a fact
     first = "Our AI crawler copies every face it finds on Instagram into a searchable face database."
     assert assistant.reader.read([first]).values().get("targeting") == {"untargeted"}
     assert "targeting" not in assistant.reader.read([first, unsure]).values()
