@@ -66,6 +66,19 @@ _HEDGE = re.compile(
 )
 
 
+# A follow-up that adds an activity to the one described ("the crawler would ALSO keep every other
+# face", "we'd also sell it to the police") leaves the first standing: the ban reaches the part that
+# meets every condition. A discourse "Also," opening a clause adds nothing by itself.
+_ADDING = re.compile(
+    r"\b(?:also|additionally|in addition|on top of (?:that|it|this))\b|\b(?:too|as well)\s*[.?!]*\s*$", re.IGNORECASE
+)
+_ASIDE = re.compile(r"^\W*(?:also|additionally|in addition)\s*[,:]", re.IGNORECASE)
+
+
+def adds(clause: str) -> bool:
+    return bool(_ADDING.search(_ASIDE.sub(" ", clause)))
+
+
 def hedged(clause: str) -> bool:
     return bool(_HEDGE.search(clause))
 
@@ -395,8 +408,11 @@ class Reader:
         priority), unless a negation stands just before it; a phrase that itself says "no ..."
         is not flipped again."""
         found = [(v.anchors, v.id, 1.0, False) for v in slot.values]
-        found += [(c.phrases, c.value, 0.9 + c.priority / 100, bool(c.unless.find(clause)))
-                  for c in self.cues if c.slot == slot.id]
+        # (a cue for a value that sets no condition, "faces", has nothing for the model to contest:
+        # its unless words simply defeat it, "gait signatures, faces blurred")
+        found += [(c.phrases, c.value, 0.9 + c.priority / 100, contested)
+                  for c in self.cues if c.slot == slot.id
+                  for contested in [bool(c.unless.find(clause))] if not (contested and not self._effects.get((slot.id, c.value)))]
         for patterns, value_id, confidence, contested in sorted(found, key=lambda f: -f[2]):
             if m := patterns.find(clause):
                 scope = " ".join(clause[: m.start()].split()[-4:] + [m.group(0)])
@@ -430,6 +446,8 @@ class Reader:
                 facts, clash = self._resolve(slot, mine)
                 if frame.get(slot.id) and facts and all(slot.value(f.value).yields for f in facts):
                     continue  # a value that answers nothing (the photo users search with) keeps what was said
+                if frame.get(slot.id) and facts and any(adds(every[r.clause]) for r in mine if not r.doubt):
+                    facts = self._joined(slot, frame[slot.id], facts)  # "... also keeps every other face"
                 frame[slot.id] = facts
                 if clash:
                     contradictions.append(clash)
@@ -447,10 +465,12 @@ class Reader:
         # A follow-up that states something none of whose words could be placed may change any
         # fact ("Correction: it's number plates, not faces"): the earlier reading is not enough.
         last = clauses[-1] if len(clauses) > 1 and not (self.asking and self.asking.states_nothing(turns[-1])) else []
-        # (only what it states: a question it asks changes no fact, "does our size matter?")
+        # (only what it states: a question it asks changes no fact, "does our size matter?"; and a
+        # value that sets no condition, "the faces", does not place it)
         told = statements(turns[-1]) if last else ""
         stated = [c for c in last if c in told]
-        unread = " ".join(stated) if stated and not given and not any(r.clause >= start - len(last) for r in readings) else ""
+        unread = " ".join(stated) if stated and not given and not any(r.clause >= start - len(last) and self._effects.get((r.slot, r.value))
+                                                                     for r in readings) else ""
         # what the user says they do not know ("the vendor won't tell us whether there's any machine
         # learning in it") is not presumed either way
         unsure = tuple(dict.fromkeys(r.slot for r in readings if hedged(every[r.clause]) and not frame.get(r.slot)
@@ -467,6 +487,23 @@ class Reader:
     def count(self, text: str) -> int:
         """How many fact slots one message fills (remarks not counted): tells a scenario apart."""
         return sum(1 for slot in self.read([text]).values() if not self.rules.slot(slot).multiple)
+
+    def _joined(self, slot: Slot, before: Sequence[FrameFact], added: Sequence[FrameFact]) -> list[FrameFact]:
+        """An earlier turn's facts with those a follow-up adds to them: values stated together that
+        mean another are merged (a targeted search that also keeps every face, para. 231); what
+        makes a condition fail no longer stands beside an added activity that meets it (voice
+        crawling that also indexes faces); then the slot's precedence picks one."""
+        facts = {f.value: f for f in before} | {f.value: f for f in added}
+        while pair := next(((a, b) for a, b in combinations(facts, 2) if slot.combined(a, b)), None):
+            both = slot.combined(*pair)
+            kept = max(facts.pop(pair[0]), facts.pop(pair[1]), key=lambda f: f.confidence)
+            facts[both] = kept.model_copy(update={"value": both, "label": slot.value(both).label})
+        if meeting := {v: f for v, f in facts.items() if (slot.id, v) not in self._excluding}:
+            facts = meeting
+        if slot.multiple:
+            return list(facts.values())
+        ids = slot.ids()
+        return [min(facts.values(), key=lambda f: ids.index(f.value))]
 
     def _resolve(self, slot: Slot, readings: list[Reading]) -> tuple[list[FrameFact], str]:
         """One value per slot (several for a `multiple` slot): combined, by precedence, or unknown

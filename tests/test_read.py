@@ -9,7 +9,7 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.banks import load_examples
-from assistant.read import Reader, is_negated, mixtures, negation, parse_given, split_clauses, windows
+from assistant.read import Reader, adds, given_facts, is_negated, mixtures, negation, parse_given, split_clauses, windows
 from assistant.rules import load_rules
 
 SETTINGS = Settings()
@@ -536,3 +536,55 @@ def test_the_words_of_a_one_photo_search_state_no_database_but_a_database_said_e
     assert "database" not in assistant.reader.read([search]).values()  # "matching faces" is the search itself
     kept = assistant.reader.read([search, "Every face the searches find is also kept in our own face database."])
     assert kept.values().get("database") in ({"creates"}, {"expands"})
+
+
+@pytest.mark.parametrize(("clause", "adding"), [
+    ("the crawler would also keep every face", True),
+    ("and index those too.", True),
+    ("we'd keep the names as well", True),
+    ("Also, it's hosted in Frankfurt", False),  # a discourse "Also," adds no activity
+    ("it is too slow for us", False),
+])
+def test_a_clause_that_adds_an_activity(clause, adding):
+    assert adds(clause) is adding
+
+
+@pytest.mark.slow
+def test_a_follow_up_that_adds_faces_leaves_the_first_activity_and_is_caught(assistant):
+    # Guidelines para. 234 spares voice; a follow-up that ALSO indexes faces adds an activity that
+    # meets every condition, it does not inherit the voice crawler's exception
+    first = "Our AI crawler downloads every public podcast episode and builds a searchable voiceprint index of the speakers."
+    assert assistant.ask(first).verdict == "not_prohibited"
+    added = assistant.ask("Next release: the crawler would also keep every face in the video episodes and index them for matching.",
+                          history=[first])
+    assert added.verdict == "prohibited"
+    assert {f.slot: f.value for f in added.facts}["data"] == "faces"
+
+
+def test_an_added_activity_joins_the_earlier_facts(assistant):
+    reader, rules = assistant.reader, assistant.rules
+    fact = lambda slot, value: given_facts({slot: value}, rules)[0]  # noqa: E731
+    targeting = rules.slot("targeting")
+    # para. 231: a targeted search that also keeps every face it meets is the combination
+    joined = reader._joined(targeting, [fact("targeting", "specific_individuals")], [fact("targeting", "untargeted")])
+    assert [f.value for f in joined] == ["targeted_plus_untargeted"]
+    # an exclusion of the first activity does not stand beside an added one that meets the condition
+    joined = reader._joined(rules.slot("actor"), [fact("actor", "military")], [fact("actor", "law_enforcement")])
+    assert [f.value for f in joined] == ["law_enforcement"]
+    joined = reader._joined(rules.slot("data"), [fact("data", "other_biometrics")], [fact("data", "faces")])
+    assert [f.value for f in joined] == ["faces"]
+
+
+@pytest.mark.slow
+def test_faces_named_beside_other_data_or_taken_out_are_not_read_by_the_cue(assistant):
+    frame = assistant.reader.read(["We derive gait signatures from street videos we download from YouTube; faces get blurred first."])
+    assert frame.values().get("data") != {"faces"}
+
+
+@pytest.mark.slow
+def test_a_follow_up_placed_only_by_a_value_that_sets_nothing_is_unread(assistant):
+    # "the faces" says what is collected but sets no condition: the correction is not understood,
+    # so the earlier verdict must not stand
+    first = "Our AI crawler grabs every face on news sites into an identity index."
+    frame = assistant.reader.read([first, "Forget that: the faces only feed a mood classifier, nobody can be looked up."])
+    assert frame.unread
