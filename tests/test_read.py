@@ -588,3 +588,20 @@ def test_a_follow_up_placed_only_by_a_value_that_sets_nothing_is_unread(assistan
     first = "Our AI crawler grabs every face on news sites into an identity index."
     frame = assistant.reader.read([first, "Forget that: the faces only feed a mood classifier, nobody can be looked up."])
     assert frame.unread
+
+
+@pytest.mark.slow
+def test_face_vectors_said_to_be_stored_actively_are_a_face_database(assistant):
+    # para. 226: what matches a face is kept, whichever way the sentence runs
+    frame = assistant.reader.read(["Our bots go through public forums, detect faces and store embedding plus URL for search."])
+    assert frame.values().get("database") == {"creates"}
+
+
+@pytest.mark.parametrize(("clause", "kept"), [
+    ("any image with a human face is dropped at once, no face kept, nothing indexed", False),
+    ("no pictures are stored, only the hashed face vectors", True),  # the vectors are the database
+    ("nothing is stored permanently, the index is rebuilt every night", True),  # temporary is still one (para. 226)
+])
+def test_nothing_kept_is_no_database_unless_something_else_or_a_while(assistant, clause, kept):
+    values = assistant.reader.read([clause]).values().get("database", set())
+    assert ("no_storage" not in values) is kept
