@@ -117,13 +117,15 @@ def _missing(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook) -
 
 
 def _doubted(assessments: Sequence[Assessment], frame: Frame, rules: RuleBook, book: CitationBook) -> list[str]:
-    """For an unclear condition, what a half-stated exception would decide if it holds: the
-    finding it would meet, with its rationale and quotes ("If nobody is identified...: para. 234")."""
+    """For a condition left unclear or met only by presumption (the doubted slot is unknown, as
+    every doubted slot is), what a half-stated exception would decide if it holds: the finding it
+    would meet, with its rationale and quotes ("If nobody is identified...: para. 234"; "If this is
+    research before the market...: Art. 2(8)")."""
     known, out = frame.values(), []
-    unclear = {a.condition.id for a in assessments if a.status == "unclear"}
+    open_ = {a.condition.id for a in assessments if a.status != "not_met"}
     for d in frame.doubts:
         supposed = {**known, d.slot: {d.value}}
-        found = [f for f in rules.findings if f.condition in unclear and f.status == "not_met"
+        found = [f for f in rules.findings if f.condition in open_ and f.status == "not_met"
                  and d.slot in f.when and f.holds(supposed)]
         if finding := max(found, key=lambda f: f.priority, default=None):
             out.append(f"If {d.label} (you said “{d.evidence}”): " + with_marks(finding.rationale, book.cite_all(finding.cites)))

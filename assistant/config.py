@@ -30,6 +30,15 @@ class ReaderSettings(BaseModel):
 
     use_cues: bool = Field(default=True, description="Read the cue phrases of anchors.yaml beside the model")
     use_model: bool = Field(default=True, description="Read with the embedding model (off: cue phrases only)")
+    tuned: bool = Field(
+        default=True,
+        description="Read with a copy of the model fine-tuned on the example bank (built by `redlines ingest`; "
+        "off: the shared frozen model)",
+    )
+    tune_frozen_layers: int = Field(
+        default=3, ge=0, le=6,
+        description="Lower transformer layers left frozen when tuning (3: a third less time, the same blind8-9 verdicts)",
+    )
     overrule: float = Field(
         default=0.25, ge=0.0, le=1.0,
         description="Confidence lead by which one statement overrules a contradicting one on the same slot",

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from assistant.backends import ChromaBackend, ensure_onnx_export, make_embeddings, single_threaded_blas
+from assistant.backends.tune import ensure_tuned_reader
 from assistant.chunking import CHUNKER_VERSION, chunk_corpus
 from assistant.config import Settings
 from assistant.corpus import corpus_version, load_documents
@@ -204,6 +205,9 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The query path embeds with the model's ONNX export (no torch): rebuild it when missing or stale.
     exported = ensure_onnx_export(settings) if embeddings is None else ""
+    built = [f"embedding model exported to ONNX ({exported})"] if exported else []
+    # ... and the fact reader reads with its own copy of the model, tuned on the example bank
+    built += [tuned] if embeddings is None and (tuned := ensure_tuned_reader(settings)) else []
     old = read_manifest(settings)
     doc_hashes = {d.path: d.sha256 for d in docs}
     report = IngestReport(documents=len(docs), passages=len(passages), corpus_version=version)
@@ -213,13 +217,13 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     # interrupted build (its folder is made before its collection) or a server takes the full check.
     leftovers = old and any(f.name != old.build_id for f in (settings.data_dir / "builds").glob("*"))
     if not settings.chroma_url and old and not leftovers and not _why_rebuild(settings, old, doc_hashes, [old.collection]):
-        reason = _noting_export("index is up to date", exported)
+        reason = _noting_export("index is up to date", built)
         return report.model_copy(update={"reason": reason, "seconds": time.perf_counter() - start})
     backend = ChromaBackend(settings)
     reason = _why_rebuild(settings, old, doc_hashes, backend.names())
     if not reason:
         _remove_stale_builds(settings, backend, old)  # leftovers of an interrupted ingest  # type: ignore[arg-type]
-        reason = _noting_export("index is up to date", exported)
+        reason = _noting_export("index is up to date", built)
         return report.model_copy(update={"reason": reason, "seconds": time.perf_counter() - start})
 
     previous = _read_passages(_build_dir(settings, old.build_id)) if old and "incomplete" not in reason else {}
@@ -254,7 +258,7 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
         "changed": sum(1 for k in new.keys() & previous.keys() if new[k] != previous[k].model_copy(update={"order": new[k].order})),
         "embedded": cached.misses,
         "rebuilt": True,
-        "reason": _noting_export(reason, exported),
+        "reason": _noting_export(reason, built),
         "seconds": time.perf_counter() - start,
     })
 
@@ -264,8 +268,8 @@ def chroma_metadata(passage: Passage) -> dict[str, str]:
     return {"label": passage.label, "doc_id": passage.doc_id, "authority": passage.authority}
 
 
-def _noting_export(reason: str, exported: str) -> str:
-    return f"{reason}; embedding model exported to ONNX ({exported})" if exported else reason
+def _noting_export(reason: str, built: list[str]) -> str:
+    return "; ".join([reason, *built])
 
 
 def _remove_stale_builds(settings: Settings, backend: ChromaBackend, current: Manifest) -> None:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.backends import make_chat_model, make_embeddings
+from assistant.backends import OnnxEmbeddings, make_chat_model, make_embeddings
+from assistant.backends.export import EXPORT_META
+from assistant.backends.tune import tuned_dir
 from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_fine, compose_notes, compose_scenario
 from assistant.config import Settings
-from assistant.errors import GuardError, InputError
+from assistant.errors import GuardError, IndexStaleError, InputError
 from assistant.guards import Assessment, assess_conditions, check_answer, decide_verdict, should_abstain, strip_injection
 from assistant.labels import instruments_named, points_named, references_in
 from assistant.index import open_index
@@ -98,8 +100,20 @@ class Assistant:
         bank = load_examples(self.settings.examples_file, self.rules, cache)
         cues = load_cues(self.settings.anchors_file, self.rules, cache)
         asking = load_asking(self.settings.anchors_file, cache)
-        return Reader(self.rules, bank, self.encoder, self.settings.reader, cache_dir=self.settings.cache_dir,
+        return Reader(self.rules, bank, self.reader_encoder, self.settings.reader, cache_dir=self.settings.cache_dir,
                       cues=cues, asking=asking)
+
+    @cached_property
+    def reader_encoder(self) -> Encoder:
+        """The fact reader's model: its copy tuned on the example bank (`redlines ingest` builds it),
+        or the shared one when tuning is off or embeddings were handed in."""
+        if not self.settings.reader.tuned or self._embeddings is not None:
+            return self.encoder
+        folder = tuned_dir(self.settings)
+        if not (folder / EXPORT_META).exists():
+            raise IndexStaleError("the fact reader's tuned model is missing or out of date with the example bank",
+                                  "run `redlines ingest` to build it")
+        return Encoder(OnnxEmbeddings(folder, model_name=f"tuned:{folder.name}"), name=f"tuned:{folder.name}")
 
     @cached_property
     def composer(self) -> ChatComposer | None:

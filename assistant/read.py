@@ -1,9 +1,9 @@
 """Read a scenario for its meaning: the user's words -> a fact frame (slot -> value, with evidence).
 
-The reader splits each turn into clauses, embeds them in one batch with the same model that serves
-retrieval, and classifies every clause against the example bank (assistant/rules/examples.yaml) with
-a softmax head per slot on the frozen vectors (its nearest examples a second opinion on
-exclusions). A negated clause ("no AI is involved") is flipped to the
+The reader splits each turn into clauses, embeds them in one batch with its own copy of the model,
+fine-tuned on the example bank at ingest (assistant/backends/tune.py), and classifies every clause
+against the example bank (assistant/rules/examples.yaml) with a softmax head per slot on those
+vectors (its nearest examples a second opinion on exclusions). A negated clause ("no AI is involved") is flipped to the
 value the rule file gives for the negation; a few precise anchors (robots.txt) decide outright.
 Below the confidence threshold a slot stays unknown, and the answer asks instead of guessing.
 

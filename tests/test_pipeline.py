@@ -196,12 +196,14 @@ def test_a_half_stated_exception_is_named_with_what_it_would_decide(assistant):
                 "study how recognition accuracy scales with gallery size. Am I breaking the AI Act ban?")
     answer = assistant.ask(question)
     assert answer.verdict == "insufficient_facts"
+    # a thesis crawler half-states two exceptions: a training set where nobody is identified
+    # (para. 234) and research before the market (Art. 2(8)); at least one is named with its law
     line = next(x for x in answer.answer.split("\n") if x.startswith("If "))
-    assert "nobody is identified" in line and "you said “" in line
-    assert "Guidelines para. 234" in {c.label for c in answer.citations}
+    assert "you said “" in line and ("nobody is identified" in line or "research" in line.lower())
+    assert {"Guidelines para. 234", "AI Act Art. 2(8)"} & {c.label for c in answer.citations}
     _verifiable(answer, assistant)
     # where the slot is settled, nothing half-stated is shown
-    settled = assistant.ask(question, facts={"database": "creates"})
+    settled = assistant.ask(question, facts={"database": "creates", "actor": "provider"})
     assert not any(x.startswith("If ") for x in settled.answer.split("\n"))
 
 

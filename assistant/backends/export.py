@@ -74,7 +74,7 @@ def export_dir(settings: Settings) -> Path:
     return settings.data_dir / "onnx" / key
 
 
-def _fingerprint(settings: Settings) -> str:
+def model_fingerprint(settings: Settings) -> str:
     """A cheap content fingerprint of a local model folder ('' for a hub name: not checkable offline).
 
     Small files are hashed whole; weight files by size, head and tail, so a check costs milliseconds."""
@@ -103,22 +103,28 @@ def export_problem(settings: Settings) -> str:
     meta = json.loads(meta_file.read_text())
     if meta.get("format") != EXPORT_FORMAT:
         return f"export format changed (v{meta.get('format')} -> v{EXPORT_FORMAT})"
-    if meta.get("model") != settings.embedding_model or meta.get("source") != _fingerprint(settings):
+    if meta.get("model") != settings.embedding_model or meta.get("source") != model_fingerprint(settings):
         return "the embedding model changed since the export"
     return ""
 
 
 def export_onnx(settings: Settings) -> Path:
-    """Export the sentence-transformers model (pooling included) to ONNX in the data dir; needs torch.
+    """Export the model setting to ONNX in the data dir (see `export_model`); needs torch."""
+    try:
+        return export_model(offline_model_path(settings), export_dir(settings),
+                            {"model": settings.embedding_model, "source": model_fingerprint(settings)})
+    except OSError as exc:
+        raise model_error(settings, exc) from exc
+
+
+def export_model(path: str, target: Path, meta: dict) -> Path:
+    """Export a sentence-transformers model folder (pooling included) to ONNX in `target`; needs torch.
 
     Written to a temporary folder and swapped in by renames, so a half-written export is never used."""
     import torch
     from sentence_transformers import SentenceTransformer
 
-    try:
-        model = SentenceTransformer(offline_model_path(settings), device="cpu").eval()
-    except OSError as exc:
-        raise model_error(settings, exc) from exc
+    model = SentenceTransformer(path, device="cpu").eval()
     # A padded batch, so the attention-mask path is the one traced.
     features = model.preprocess(["a short one", "a somewhat longer sentence to pad the first one"])
     names = [k for k, v in features.items() if isinstance(v, torch.Tensor)]
@@ -132,7 +138,6 @@ def export_onnx(settings: Settings) -> Path:
         def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
             return self.model.forward({**dict(zip(names, tensors)), **extra})["sentence_embedding"]
 
-    target = export_dir(settings)
     tmp = target.with_name(f"{target.name}.tmp-{uuid.uuid4().hex[:6]}")
     tmp.mkdir(parents=True)
     axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"sentence_embedding": {0: "batch"}}
@@ -144,8 +149,7 @@ def export_onnx(settings: Settings) -> Path:
         )
     _move_weights_out(tmp / "model.onnx")
     model.tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
-    meta = {"format": EXPORT_FORMAT, "model": settings.embedding_model, "source": _fingerprint(settings),
-            "inputs": names, "max_tokens": model.max_seq_length}
+    meta = {"format": EXPORT_FORMAT, **meta, "inputs": names, "max_tokens": model.max_seq_length}
     (tmp / EXPORT_META).write_text(json.dumps(meta, indent=2))
     old = target.with_name(f"{target.name}.old-{uuid.uuid4().hex[:6]}")
     if target.exists():

@@ -1,0 +1,45 @@
+"""The fact reader's tuned model: keyed by what it learns from, built by ingest, used by the reader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.backends.export import EXPORT_META
+from assistant.backends.tune import tuned_dir, tuned_key
+from assistant.config import Settings
+from assistant.errors import IndexStaleError
+from assistant.pipeline import Assistant
+
+
+def test_the_tuned_model_is_keyed_by_the_bank_and_the_recipe(tmp_path):
+    base = Settings()
+    bank = tmp_path / "examples.yaml"
+    bank.write_bytes(base.examples_file.read_bytes())
+    same = Settings(examples_file=bank)
+    assert tuned_key(same) == tuned_key(base)  # the content, not the path
+    bank.write_text(bank.read_text(encoding="utf-8").replace("none:\n", "none:\n  - \"one statement more\"\n", 1), encoding="utf-8")
+    assert tuned_key(Settings(examples_file=bank)) != tuned_key(base)  # any bank edit retunes
+    assert tuned_key(Settings(reader={"tune_frozen_layers": 1})) != tuned_key(base)
+    assert tuned_dir(base).parent == base.cache_dir / "reader-model"  # shared by data dirs
+
+
+@pytest.mark.slow
+def test_ingest_builds_the_tuned_model_and_the_reader_reads_with_it(real_settings, assistant):
+    assert (tuned_dir(real_settings) / EXPORT_META).exists()
+    tuned, shared = assistant.reader_encoder, assistant.encoder
+    assert tuned is not shared and assistant.reader.encoder is tuned
+    text = ["Our crawler looks for photos of one particular fugitive, nobody else."]
+    # tuning moved the model: the same words land elsewhere (the router and retrieval keep the shared one)
+    assert float(np.dot(tuned.encode(text)[0], shared.encode(text)[0])) < 0.95
+
+
+@pytest.mark.slow
+def test_the_reader_says_how_to_build_a_missing_tuned_model(real_settings, tmp_path):
+    settings = real_settings.model_copy(update={"cache_dir": tmp_path / "empty-cache"})
+    with pytest.raises(IndexStaleError, match="tuned model") as info:
+        _ = Assistant(settings).reader_encoder
+    assert "redlines ingest" in info.value.hint
+    off = settings.model_copy(update={"reader": settings.reader.model_copy(update={"tuned": False})})
+    plain = Assistant(off)
+    assert plain.reader_encoder is plain.encoder  # tuning off: the shared model, nothing to build
