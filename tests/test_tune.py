@@ -43,3 +43,18 @@ def test_the_reader_says_how_to_build_a_missing_tuned_model(real_settings, tmp_p
     off = settings.model_copy(update={"reader": settings.reader.model_copy(update={"tuned": False})})
     plain = Assistant(off)
     assert plain.reader_encoder is plain.encoder  # tuning off: the shared model, nothing to build
+
+
+def test_a_new_tuning_removes_the_models_of_earlier_banks(tmp_path, monkeypatch):
+    import assistant.backends.tune as tune
+
+    settings = Settings(cache_dir=tmp_path)
+    target = tuned_dir(settings)
+    stale, other = target.parent / ("0" * len(target.name)), target.parent / "notes.txt"
+    stale.mkdir(parents=True)
+    other.write_text("kept")
+    # no training step and no export: this checks only what is left behind
+    monkeypatch.setattr(tune, "export_model", lambda path, folder, meta: folder.mkdir(parents=True))
+    monkeypatch.setattr(tune, "_EPOCHS", 0)
+    assert tune.tune_reader_model(settings) == target
+    assert target.exists() and not stale.exists() and other.exists()

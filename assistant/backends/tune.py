@@ -102,6 +102,10 @@ def tune_reader_model(settings: Settings) -> Path:
         export_model(str(checkpoint), target, {"tuned": tuned_key(settings), "examples": len(texts)})
     finally:
         shutil.rmtree(checkpoint, ignore_errors=True)
+    # a model tuned on an earlier bank is never read again: 90 MB each, they would pile up
+    for stale in target.parent.iterdir():
+        if stale != target and stale.is_dir() and len(stale.name) == len(target.name):
+            shutil.rmtree(stale, ignore_errors=True)
     return target
 
 
