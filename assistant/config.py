@@ -37,7 +37,7 @@ class ReaderSettings(BaseModel):
     )
     tune_frozen_layers: int = Field(
         default=3, ge=0, le=6,
-        description="Lower transformer layers left frozen when tuning (3: a third less time, the same blind8-9 verdicts)",
+        description="Lower transformer layers left frozen when tuning (3: a third less time, about the same verdicts on blind8-9)",
     )
     overrule: float = Field(
         default=0.25, ge=0.0, le=1.0,

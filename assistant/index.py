@@ -217,13 +217,13 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     # interrupted build (its folder is made before its collection) or a server takes the full check.
     leftovers = old and any(f.name != old.build_id for f in (settings.data_dir / "builds").glob("*"))
     if not settings.chroma_url and old and not leftovers and not _why_rebuild(settings, old, doc_hashes, [old.collection]):
-        reason = _noting_export("index is up to date", built)
+        reason = _noting_built("index is up to date", built)
         return report.model_copy(update={"reason": reason, "seconds": time.perf_counter() - start})
     backend = ChromaBackend(settings)
     reason = _why_rebuild(settings, old, doc_hashes, backend.names())
     if not reason:
         _remove_stale_builds(settings, backend, old)  # leftovers of an interrupted ingest  # type: ignore[arg-type]
-        reason = _noting_export("index is up to date", built)
+        reason = _noting_built("index is up to date", built)
         return report.model_copy(update={"reason": reason, "seconds": time.perf_counter() - start})
 
     previous = _read_passages(_build_dir(settings, old.build_id)) if old and "incomplete" not in reason else {}
@@ -258,7 +258,7 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
         "changed": sum(1 for k in new.keys() & previous.keys() if new[k] != previous[k].model_copy(update={"order": new[k].order})),
         "embedded": cached.misses,
         "rebuilt": True,
-        "reason": _noting_export(reason, built),
+        "reason": _noting_built(reason, built),
         "seconds": time.perf_counter() - start,
     })
 
@@ -268,7 +268,7 @@ def chroma_metadata(passage: Passage) -> dict[str, str]:
     return {"label": passage.label, "doc_id": passage.doc_id, "authority": passage.authority}
 
 
-def _noting_export(reason: str, built: list[str]) -> str:
+def _noting_built(reason: str, built: list[str]) -> str:
     return "; ".join([reason, *built])
 
 

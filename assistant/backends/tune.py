@@ -33,10 +33,11 @@ def tuned_key(settings: Settings) -> str:
     """What the tuned model depends on: the recipe, the base model, the bank, the slots."""
     rules = load_rules(settings.rules_file)
     slots = [(s.id, s.ids()) for s in rules.slots]
-    parts = [TUNE_FORMAT, EXPORT_FORMAT, settings.embedding_model, model_fingerprint(settings),
-             settings.examples_file.read_bytes().hex(), json.dumps(slots), str(settings.reader.absent_weight),
-             str(settings.reader.tune_frozen_layers)]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    parts = [TUNE_FORMAT, EXPORT_FORMAT, settings.embedding_model, model_fingerprint(settings), json.dumps(slots),
+             str(settings.reader.absent_weight), str(settings.reader.mixtures), str(settings.reader.tune_frozen_layers)]
+    digest = hashlib.sha256("\x1f".join(parts).encode())
+    digest.update(settings.examples_file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def tuned_dir(settings: Settings) -> Path:
