@@ -109,7 +109,7 @@ class Assistant:
         or the shared one when tuning is off or embeddings were handed in."""
         if not self.settings.reader.tuned or self._embeddings is not None:
             return self.encoder
-        folder = tuned_dir(self.settings)
+        folder = tuned_dir(self.settings, self.rules)
         if not (folder / EXPORT_META).exists():
             raise IndexStaleError("the fact reader's tuned model is missing or out of date with the example bank",
                                   "run `redlines ingest` to build it")

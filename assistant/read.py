@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import combinations
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -187,6 +188,9 @@ _EXCLUSIVE = re.compile(
     r"(?:\s+(?:away|out))?\s+(?:(?:all|any|every)\s+)?(?:(?:the|of the)\s+)?(?:other|others|rest|remaining)\b",
     re.IGNORECASE,
 )
+
+
+_Said = TypeVar("_Said", "Reading", FrameFact)  # a reading or a frame fact: both have value and confidence
 
 
 def is_negated(clause: str) -> bool:
@@ -408,11 +412,11 @@ class Reader:
         priority), unless a negation stands just before it; a phrase that itself says "no ..."
         is not flipped again."""
         found = [(v.anchors, v.id, 1.0, False) for v in slot.values]
-        # (a cue for a value that sets no condition, "faces", has nothing for the model to contest:
-        # its unless words simply defeat it, "gait signatures, faces blurred")
-        found += [(c.phrases, c.value, 0.9 + c.priority / 100, contested)
-                  for c in self.cues if c.slot == slot.id
-                  for contested in [bool(c.unless.find(clause))] if not (contested and not self._effects.get((slot.id, c.value)))]
+        for c in (c for c in self.cues if c.slot == slot.id):
+            contested = bool(c.unless.find(clause))
+            if contested and not self._effects.get((slot.id, c.value)):
+                continue  # a value that sets no condition ("faces") has nothing to contest: its unless words defeat it
+            found.append((c.phrases, c.value, 0.9 + c.priority / 100, contested))
         for patterns, value_id, confidence, contested in sorted(found, key=lambda f: -f[2]):
             if m := patterns.find(clause):
                 scope = " ".join(clause[: m.start()].split()[-4:] + [m.group(0)])
@@ -493,11 +497,8 @@ class Reader:
         mean another are merged (a targeted search that also keeps every face, para. 231); what
         makes a condition fail no longer stands beside an added activity that meets it (voice
         crawling that also indexes faces); then the slot's precedence picks one."""
-        facts = {f.value: f for f in before} | {f.value: f for f in added}
-        while pair := next(((a, b) for a, b in combinations(facts, 2) if slot.combined(a, b)), None):
-            both = slot.combined(*pair)
-            kept = max(facts.pop(pair[0]), facts.pop(pair[1]), key=lambda f: f.confidence)
-            facts[both] = kept.model_copy(update={"value": both, "label": slot.value(both).label})
+        facts = _combined(slot, {f.value: f for f in before} | {f.value: f for f in added},
+                          lambda f, value: f.model_copy(update={"value": value, "label": slot.value(value).label}))
         if meeting := {v: f for v, f in facts.items() if (slot.id, v) not in self._excluding}:
             facts = meeting
         if slot.multiple:
@@ -516,7 +517,7 @@ class Reader:
         by_value: dict[str, Reading] = {}
         for r in sorted(readings, key=lambda r: -r.confidence):
             by_value.setdefault(r.value, r)
-        by_value = _combined(slot, by_value)
+        by_value = _combined(slot, by_value, lambda r, value: replace(r, value=value))
         if stated := {v: r for v, r in by_value.items() if not slot.value(v).yields}:
             by_value = stated  # a value that answers nothing yields to any that answers
         fact = lambda r: FrameFact(  # noqa: E731
@@ -544,15 +545,16 @@ class Reader:
         return [fact(min(by_value.values(), key=lambda r: ids.index(r.value)))], ""
 
 
-def _combined(slot: Slot, by_value: dict[str, Reading]) -> dict[str, Reading]:
+def _combined(slot: Slot, by_value: dict[str, _Said], renamed: Callable[[_Said, str], _Said]) -> dict[str, _Said]:
     """Values stated together that mean another, merged until none is left to merge (a targeted
     search beside an untargeted one is the combination of para. 231; a pre-defined group inside a
-    group-by-group sweep is a step of para. 230); the merged value keeps the clearer evidence."""
+    group-by-group sweep is a step of para. 230); the merged value keeps the clearer evidence.
+    Works on readings and on frame facts alike (`renamed` gives one the merged value)."""
     out = dict(by_value)
     while pair := next(((a, b) for a, b in combinations(out, 2) if slot.combined(a, b)), None):
         first, second = out.pop(pair[0]), out.pop(pair[1])
         both = slot.combined(*pair)
-        merged = replace(max(first, second, key=lambda r: r.confidence), value=both)
+        merged = renamed(max(first, second, key=lambda r: r.confidence), both)
         if both not in out or out[both].confidence < merged.confidence:
             out[both] = merged
     return out

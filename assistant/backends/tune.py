@@ -23,15 +23,16 @@ from pathlib import Path
 from assistant.backends.export import EXPORT_FORMAT, EXPORT_META, export_model, model_fingerprint, offline_model_path
 from assistant.banks import load_examples
 from assistant.config import Settings
-from assistant.rules import load_rules
+from assistant.rules import RuleBook, load_rules
 
 TUNE_FORMAT = "1"  # bump when the training recipe changes: older tuned models are retrained
 _EPOCHS, _BATCH, _LR, _HEAD_LR, _SCALE, _SEED, _MIXTURE_SEED = 1, 32, 3e-5, 2e-3, 20.0, 0, 5
 
 
-def tuned_key(settings: Settings) -> str:
-    """What the tuned model depends on: the recipe, the base model, the bank, the slots."""
-    rules = load_rules(settings.rules_file)
+def tuned_key(settings: Settings, rules: RuleBook | None = None) -> str:
+    """What the tuned model depends on: the recipe, the base model, the bank, the slots (of `rules`,
+    read from the rule file when not given)."""
+    rules = rules or load_rules(settings.rules_file)
     slots = [(s.id, s.ids()) for s in rules.slots]
     parts = [TUNE_FORMAT, EXPORT_FORMAT, settings.embedding_model, model_fingerprint(settings), json.dumps(slots),
              str(settings.reader.absent_weight), str(settings.reader.mixtures), str(settings.reader.tune_frozen_layers)]
@@ -40,8 +41,8 @@ def tuned_key(settings: Settings) -> str:
     return digest.hexdigest()[:16]
 
 
-def tuned_dir(settings: Settings) -> Path:
-    return settings.cache_dir / "reader-model" / tuned_key(settings)
+def tuned_dir(settings: Settings, rules: RuleBook | None = None) -> Path:
+    return settings.cache_dir / "reader-model" / tuned_key(settings, rules)
 
 
 def tune_reader_model(settings: Settings) -> Path:
@@ -95,12 +96,12 @@ def tune_reader_model(settings: Settings) -> Path:
             loss.backward()
             optimiser.step()
     model.eval()
-    target = tuned_dir(settings)
+    target = tuned_dir(settings, rules)
     target.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = target.with_name(f"{target.name}.model-{uuid.uuid4().hex[:6]}")
     try:
         model.save(str(checkpoint))
-        export_model(str(checkpoint), target, {"tuned": tuned_key(settings), "examples": len(texts)})
+        export_model(str(checkpoint), target, {"tuned": target.name, "examples": len(texts)})
     finally:
         shutil.rmtree(checkpoint, ignore_errors=True)
     # a model tuned on an earlier bank is never read again: 90 MB each, they would pile up
