@@ -85,18 +85,25 @@ class ReaderSettings(BaseModel):
 class NotesSettings(BaseModel):
     """When a question is answered from an answer note."""
 
-    threshold: float = Field(default=0.78, ge=0.0, le=1.0, description="Similarity to a note's nearest question")
+    tuned: bool = Field(
+        default=True,
+        description="Match with a copy of the model fine-tuned on the notes' questions (built by `redlines ingest`; "
+        "off: the shared frozen model, for which the thresholds below are too low)",
+    )
+    tune_epochs: int = Field(default=2, ge=0, le=10, description="Passes over the notes' questions when tuning")
+    tune_frozen_layers: int = Field(default=3, ge=0, le=6, description="Lower transformer layers left frozen when tuning")
+    threshold: float = Field(default=0.68, ge=0.0, le=1.0, description="Similarity to a note's nearest question (tuned model)")
     margin: float = Field(default=0.02, ge=0.0, le=1.0, description="Lead over the next note")
     lead_weight: float = Field(
         default=1.0, ge=0.0, le=5.0,
         description="A clear lead counts towards the threshold: similarity + lead_weight x lead must reach it",
     )
     polar: float = Field(
-        default=0.80, ge=0.0, le=1.0,
+        default=0.72, ge=0.0, le=1.0,
         description="Similarity to a note's nearest question below which its answer drops its leading yes or no",
     )
     supported: float = Field(
-        default=0.65, ge=0.0, le=1.0,
+        default=0.55, ge=0.0, le=1.0,
         description="Threshold for a note that cites one of the passages retrieved for the question (top `supported_k`)",
     )
     unlike_margin: float = Field(

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from assistant.backends import ChromaBackend, ensure_onnx_export, make_embeddings, single_threaded_blas
-from assistant.backends.tune import ensure_tuned_reader
+from assistant.backends.tune import ensure_tuned
 from assistant.chunking import CHUNKER_VERSION, chunk_corpus
 from assistant.config import Settings
 from assistant.corpus import corpus_version, load_documents
@@ -206,8 +206,8 @@ def ingest(settings: Settings, embeddings: Embeddings | None = None, progress: b
     # The query path embeds with the model's ONNX export (no torch): rebuild it when missing or stale.
     exported = ensure_onnx_export(settings) if embeddings is None else ""
     built = [f"embedding model exported to ONNX ({exported})"] if exported else []
-    # ... and the fact reader reads with its own copy of the model, tuned on the example bank
-    built += [tuned] if embeddings is None and (tuned := ensure_tuned_reader(settings)) else []
+    # ... and the fact reader and the answer notes read with their own copies of it, tuned on their data
+    built += ensure_tuned(settings) if embeddings is None else []
     old = read_manifest(settings)
     doc_hashes = {d.path: d.sha256 for d in docs}
     report = IngestReport(documents=len(docs), passages=len(passages), corpus_version=version)

@@ -91,7 +91,7 @@ class Assistant:
     def notebook(self) -> NoteBook:
         cfg = self.settings.notes
         notes = load_notes(self.settings.notes_file, self.settings.cache_dir)
-        return NoteBook(notes, self.encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir,
+        return NoteBook(notes, self.notes_encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir,
                         lead_weight=cfg.lead_weight, unlike_margin=cfg.unlike_margin)
 
     @cached_property
@@ -107,13 +107,22 @@ class Assistant:
     def reader_encoder(self) -> Encoder:
         """The fact reader's model: its copy tuned on the example bank (`redlines ingest` builds it),
         or the shared one when tuning is off or embeddings were handed in."""
-        if not self.settings.reader.tuned or self._embeddings is not None:
+        return self._tuned("reader", self.settings.reader.tuned, "the example bank")
+
+    @cached_property
+    def notes_encoder(self) -> Encoder:
+        """The answer notes' model: its copy tuned on the notes' questions, or the shared one."""
+        return self._tuned("notes", self.settings.notes.tuned, "the answer notes")
+
+    def _tuned(self, model: str, wanted: bool, source: str) -> Encoder:
+        if not wanted or self._embeddings is not None:
             return self.encoder
-        folder = tuned_dir(self.settings, self.rules)
+        folder = tuned_dir(self.settings, self.rules, model)
         if not (folder / EXPORT_META).exists():
-            raise IndexStaleError("the fact reader's tuned model is missing or out of date with the example bank",
+            raise IndexStaleError(f"the {model} model tuned on {source} is missing or out of date",
                                   "run `redlines ingest` to build it")
-        return Encoder(OnnxEmbeddings(folder, model_name=f"tuned:{folder.name}"), name=f"tuned:{folder.name}")
+        name = f"tuned-{model}:{folder.name}"
+        return Encoder(OnnxEmbeddings(folder, model_name=name), name=name)
 
     @cached_property
     def composer(self) -> ChatComposer | None:
