@@ -25,9 +25,12 @@ def test_the_tuned_model_is_keyed_by_the_bank_and_the_recipe(tmp_path):
     assert tuned_key(Settings(reader={"tune_frozen_layers": 1})) != tuned_key(base)
     assert tuned_dir(base).parent == base.cache_dir / "reader-model"  # shared by data dirs
     notes = tmp_path / "notes.yaml"
-    notes.write_text(base.notes_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    text = base.notes_file.read_text(encoding="utf-8")
+    notes.write_text(text.replace("    unlike:\n", "    unlike:\n      - \"one near miss more?\"\n", 1), encoding="utf-8")
+    assert tuned_key(Settings(notes_file=notes), model="notes") == tuned_key(base, model="notes")  # it learns no near miss
+    notes.write_text(text.replace("    questions:\n", "    questions:\n      - \"one question more?\"\n", 1), encoding="utf-8")
     edited = Settings(notes_file=notes)
-    assert tuned_key(edited, model="notes") != tuned_key(base, model="notes")  # a notes edit retunes the notes' model...
+    assert tuned_key(edited, model="notes") != tuned_key(base, model="notes")  # a new question retunes the notes' model...
     assert tuned_key(edited) == tuned_key(base)  # ...and not the reader's
     assert tuned_key(Settings(notes={"tune_epochs": 1}), model="notes") != tuned_key(base, model="notes")
     assert tuned_dir(base, model="notes").parent == base.cache_dir / "notes-model"

@@ -47,12 +47,13 @@ def tuned_key(settings: Settings, rules: RuleBook | None = None, model: str = "r
         slots = [(s.id, s.ids()) for s in rules.slots]
         parts += [json.dumps(slots), str(settings.reader.absent_weight), str(settings.reader.mixtures),
                   str(settings.reader.tune_frozen_layers)]
-        source = settings.examples_file
+        learnt = settings.examples_file.read_bytes()
     else:
+        # only the questions, each with its note: an edited answer or near miss needs no new tuning
         parts += [model, str(settings.notes.tune_epochs), str(settings.notes.tune_frozen_layers)]
-        source = settings.notes_file
+        learnt = json.dumps([(n.id, n.questions) for n in load_notes(settings.notes_file, settings.cache_dir)]).encode()
     digest = hashlib.sha256("\x1f".join(parts).encode())
-    digest.update(source.read_bytes())
+    digest.update(learnt)
     return digest.hexdigest()[:16]
 
 
