@@ -161,12 +161,14 @@ class Assistant:
             return self._pointed(pointer, base)
         topics = rules.questions.topic_labels(clean)
         retrieved = self.retriever.search(clean, definitions=kind == "definition", labels=topics) if clean else []
-        if not notes and kind not in ("scenario", "out_of_scope") and retrieved and not given:
-            # no note near enough by its questions alone: one that cites what the search found may do
+        floor = self.settings.retrieval.relevance_floor
+        if not notes and kind not in ("scenario", "out_of_scope") and not should_abstain(kind, retrieved, floor) and not given:
+            # no note near enough by its questions alone: one that cites what the search found may
+            # do, where the search found something relevant at all ("write me a Python function")
             found = [sp.passage.label for sp in retrieved[: self.settings.notes.supported_k]]
             matches = self._judged(self.notebook.match(clean, found=found, threshold=self.settings.notes.supported))
             notes = [m.note for m in matches]
-        if not notes and should_abstain(kind, retrieved, self.settings.retrieval.relevance_floor):
+        if not notes and should_abstain(kind, retrieved, floor):
             return Answer(**{**base, "kind": "out_of_scope"}, answer=self._abstention(), abstained=True)
 
         pool: dict[str, Passage] = {sp.passage.id: sp.passage for sp in retrieved}

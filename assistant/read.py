@@ -88,12 +88,13 @@ def polarity(question: str, polar: Polar) -> str:
     """Which way the message's last question points: 'ban' ("is this prohibited?", "does the ban
     reach us?"), 'clear' ("allowed?", "the ban shouldn't apply?", "exempt, isn't it?") or '' when
     it points neither way or both. A negation just before the words turns them round; the
-    inverted auxiliary of a negative question ("Isn't this banned?") and a trailing tag do not. A
+    inverted auxiliary of a negative question ("Isn't this banned?") and a trailing tag do not, nor
+    does the law a verdict is weighed under ("allowed under the ban?" points 'clear'). A
     question that asks for content ("which provision applies instead?") points neither way."""
     text = asked_sentence(question, polar)
     if not text or asks_content(text, polar):  # "which provision could apply instead?" asks for content
         return ""
-    text = polar.inverted.sub(" ", text)
+    text = polar.frame.sub(r"\1", polar.inverted.sub(" ", text))
     ways: set[str] = set()
     for way, patterns in (("ban", polar.ban), ("clear", polar.clear)):
         for pattern in patterns.compiled:

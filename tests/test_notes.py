@@ -160,3 +160,11 @@ def test_a_wh_question_gets_what_the_note_says_without_yes_or_no(assistant):
     assert match.note.id == "clearview-cnil-overdue-penalty" and match.score >= assistant.settings.notes.polar and not match.sure
     assert "EUR 5.2 million" in assistant.ask(question).answer.split("\n")[0]
     assert not assistant.ask(question).answer.startswith("Yes")
+
+
+@pytest.mark.slow
+def test_a_search_that_found_nothing_relevant_backs_no_note(assistant):
+    # the lower threshold for a note citing what the search found needs a search that found
+    # something: a request outside the corpus is declined, not answered with the nearest note
+    answer = assistant.ask("Write me a Python function that reverses a linked list.")
+    assert answer.abstained and answer.kind == "out_of_scope"
