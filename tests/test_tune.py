@@ -93,6 +93,6 @@ def test_a_new_tuning_removes_the_models_of_earlier_banks(tmp_path, monkeypatch)
     other.write_text("kept")
     # no training step and no export: this checks only what is left behind
     monkeypatch.setattr(tune, "export_model", lambda path, folder, meta: folder.mkdir(parents=True))
-    monkeypatch.setattr(tune, "_EPOCHS", {"reader": 0})
+    monkeypatch.setattr(tune, "_READER_EPOCHS", 0)
     assert tune.tune_model(settings) == target
     assert target.exists() and not stale.exists() and other.exists()

@@ -32,15 +32,14 @@ from assistant.notes import load_notes
 from assistant.rules import RuleBook, load_rules
 
 TUNE_FORMAT = "1"  # bump when the training recipe changes: older tuned models are retrained
-_BATCH, _LR, _HEAD_LR, _SCALE, _SEED, _MIXTURE_SEED = 32, 3e-5, 2e-3, 20.0, 0, 5
-_EPOCHS = {"reader": 1}  # the notes' epochs are a setting
-MODELS = ("reader", "notes")  # the tuned copies, each in its own cache folder
+_READER_EPOCHS, _BATCH, _LR, _HEAD_LR, _SCALE, _SEED, _MIXTURE_SEED = 1, 32, 3e-5, 2e-3, 20.0, 0, 5
+MODELS = ("reader", "notes")  # the tuned copies, each in its own cache folder (the notes' epochs are a setting)
 
 
 def tuned_key(settings: Settings, rules: RuleBook | None = None, model: str = "reader") -> str:
     """What a tuned model depends on: the recipe, the base model and what it learns from (the
     reader's: the bank and the slots of `rules`, read from the rule file when not given; the
-    notes': the notes)."""
+    notes': their questions)."""
     parts = [TUNE_FORMAT, EXPORT_FORMAT, settings.embedding_model, model_fingerprint(settings)]
     if model == "reader":
         rules = rules or load_rules(settings.rules_file)
@@ -105,7 +104,7 @@ def tune_model(settings: Settings, model: str = "reader") -> Path:
 
     rules = load_rules(settings.rules_file)
     if model == "reader":
-        (texts, heads), epochs, frozen = _reader_data(settings, rules), _EPOCHS["reader"], settings.reader.tune_frozen_layers
+        (texts, heads), epochs, frozen = _reader_data(settings, rules), _READER_EPOCHS, settings.reader.tune_frozen_layers
     else:
         (texts, heads), epochs, frozen = _notes_data(settings), settings.notes.tune_epochs, settings.notes.tune_frozen_layers
     torch.manual_seed(_SEED)
@@ -152,9 +151,10 @@ def tune_model(settings: Settings, model: str = "reader") -> Path:
 
 def ensure_tuned(settings: Settings) -> list[str]:
     """Tune each copy whose inputs changed (and that is switched on); returns what was done."""
+    wanted = {"reader": settings.reader.tuned, "notes": settings.notes.tuned}
     done = []
-    for model, wanted in (("reader", settings.reader.tuned), ("notes", settings.notes.tuned)):
-        if wanted and not (tuned_dir(settings, model=model) / EXPORT_META).exists():
+    for model in MODELS:
+        if wanted[model] and not (tuned_dir(settings, model=model) / EXPORT_META).exists():
             start = time.perf_counter()
             tune_model(settings, model)
             done.append(f"{model} model tuned in {time.perf_counter() - start:.0f} s")
