@@ -74,10 +74,12 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         index = open_index(self.settings, self.embeddings)
         asked = [(q, c.label) for n in self.notebook.notes.values() for q in n.questions for c in n.answer[0].cites]
+        # the passages' questions are matched like the notes' (with the notes' tuned model): both
+        # meet a user's informal question with questions written for the law
         questions = QuestionIndex(
-            self.settings.passage_questions_file, index.passages, self.encoder, self.settings.cache_dir, extra=asked
+            self.settings.passage_questions_file, index.passages, self.notes_encoder, self.settings.cache_dir, extra=asked
         )
-        return HybridRetriever(index=index, settings=self.settings.retrieval, questions=questions)
+        return HybridRetriever(index=index, settings=self.settings.retrieval, questions=questions, encoder=self.encoder)
 
     @cached_property
     def encoder(self) -> Encoder:

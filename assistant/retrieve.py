@@ -33,7 +33,8 @@ class QuestionIndex:
     """The questions key passages answer (assistant/rules/passage_questions.yaml, plus `extra`
     (question, label) pairs such as the answer notes' questions and the labels they quote),
     embedded once: informal wording meets the formal text through them. Ranks passages by their
-    nearest question."""
+    nearest question. Its encoder need not be the passages': the pipeline gives it the answer
+    notes' tuned model, which places informal questions near the questions they mean."""
 
     def __init__(
         self, path: Path, passages: Mapping[str, Passage], encoder: Encoder, cache_dir: Path | None = None,
@@ -54,11 +55,11 @@ class QuestionIndex:
         self.bank = VectorBank("passage-questions", texts, labels, encoder, cache_dir)
         self.encoder, self.ids = encoder, ids
 
-    def rank(self, vector: Sequence[float], k: int) -> list[str]:
+    def rank(self, query: str, k: int) -> list[str]:
         """Passage ids whose questions are nearest to the query, best first."""
         if not self.bank.texts:
             return []
-        sims = self.bank.similarities(np.asarray(vector, dtype=np.float32)[None, :])
+        sims = self.bank.similarities(self.encoder.encode([query]))
         scores = self.bank.nearest(sims)[0]
         order = np.argsort(-scores)[:k]
         return [pid for i in order for pid in self.ids[self.bank.label_set[i]]]
@@ -76,6 +77,7 @@ class HybridRetriever(BaseRetriever):
     index: Index
     settings: RetrievalSettings = RetrievalSettings()
     questions: QuestionIndex | None = None  # questions key passages answer, ranked beside the passages
+    encoder: Encoder | None = None  # the passages' model, shared with the pipeline (its memory saves a second run)
     instruments: tuple[str, ...] = ()  # e.g. ("GDPR",): keep only these citation prefixes
     authorities: tuple[str, ...] = ()  # e.g. ("law",)
 
@@ -131,10 +133,10 @@ class HybridRetriever(BaseRetriever):
         return out
 
     def _vector(self, query: str) -> list[float]:
-        """The query's vector. The question index holds the pipeline's encoder, which has usually
-        embedded this very question already (notes, router): then the model does not run again."""
-        if self.questions is not None:
-            return self.questions.encoder.encode([query])[0].tolist()
+        """The query's vector for the passages. The pipeline's shared encoder has usually embedded
+        this very question already (the router): then the model does not run again."""
+        if self.encoder is not None:
+            return self.encoder.encode([query])[0].tolist()
         return self.index.store.embeddings.embed_query(query)  # type: ignore[union-attr]
 
     def _dense(self, vector: list[float], k: int, where: dict[str, str] | None = None) -> list[tuple[str, float]]:
@@ -155,7 +157,7 @@ class HybridRetriever(BaseRetriever):
         rankings = [[i for i, _ in dense]]
         rankings.append([i for i, _ in self.index.sparse.search(query, self.settings.sparse_k) if self._allowed(passages[i])])
         if self.questions is not None:
-            asked = [i for i in self.questions.rank(vector, self.settings.dense_k) if self._allowed(passages[i])]
+            asked = [i for i in self.questions.rank(query, self.settings.dense_k) if self._allowed(passages[i])]
             rankings += [asked] * self.settings.question_weight
         doc_ids = self.index.doc_ids
         for instrument in instruments_named(query):

@@ -144,14 +144,17 @@ def test_question_ranking_is_the_nearest_question_per_label(assistant):
         vector = questions.encoder.encode([case["query"]])[0]
         scores = questions.bank.scores(questions.bank.similarities(vector[None, :]), questions.bank.label_set, k=1)[0]
         want = [pid for i in np.argsort(-scores)[:24] for pid in questions.ids[questions.bank.label_set[i]]]
-        assert questions.rank(vector.tolist(), 24) == want
+        assert questions.rank(case["query"], 24) == want
 
 
 def test_the_pipelines_search_reuses_the_question_vector_and_ranks_the_same(assistant, monkeypatch):
-    """The router has embedded the question already: search takes its vector from the shared encoder
-    (no second model run), and ranks exactly as with a fresh embed_query."""
+    """The router and the note matcher have embedded the question already: search takes its vectors
+    from the shared encoder and the notes' (no second model run), and ranks exactly as with a fresh
+    embed_query."""
     retriever, query = assistant.retriever, QUERIES["queries"][0]["query"]
     assistant.encoder.encode([query])
+    assistant.notes_encoder.encode([query])
+    assert retriever.questions.encoder is assistant.notes_encoder and retriever.encoder is assistant.encoder
     calls: list[str] = []
     embeddings = retriever.index.store.embeddings
     monkeypatch.setattr(type(embeddings), "embed_documents", lambda self, texts: calls.append(texts) or [])
