@@ -18,7 +18,10 @@ class RetrievalSettings(BaseModel):
     dense_k: int = Field(default=24, ge=1, le=200, description="Candidates from the vector store")
     sparse_k: int = Field(default=24, ge=1, le=200, description="Candidates from BM25")
     rrf_k: int = Field(default=10, ge=1, description="Reciprocal rank fusion constant (small: the first places of each ranking count most)")
-    question_weight: int = Field(default=2, ge=0, le=5, description="Votes of the passage-question ranking in the fusion")
+    question_weight: int = Field(
+        default=3, ge=0, le=5,
+        description="Votes of the passage-question ranking in the fusion (3 since it ranks with the notes' tuned model)",
+    )
     relevance_floor: float = Field(
         default=0.40, ge=0.0, le=1.0,
         description="Minimum cosine similarity of the best passage; below it the assistant abstains",
