@@ -90,10 +90,13 @@ class Assistant:
         return Router(self.settings.kinds_file, self.encoder, cache_dir=self.settings.cache_dir)
 
     @cached_property
+    def notes(self) -> tuple[Note, ...]:
+        return load_notes(self.settings.notes_file, self.settings.cache_dir)
+
+    @cached_property
     def notebook(self) -> NoteBook:
         cfg = self.settings.notes
-        notes = load_notes(self.settings.notes_file, self.settings.cache_dir)
-        return NoteBook(notes, self.notes_encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir,
+        return NoteBook(self.notes, self.notes_encoder, cfg.threshold, cfg.margin, cache_dir=self.settings.cache_dir,
                         lead_weight=cfg.lead_weight, unlike_margin=cfg.unlike_margin)
 
     @cached_property
@@ -119,7 +122,8 @@ class Assistant:
     def _tuned(self, model: str, wanted: bool, source: str) -> Encoder:
         if not wanted or self._embeddings is not None:
             return self.encoder
-        folder = tuned_dir(self.settings, self.rules, model)
+        # keyed by the rule book and the notes already loaded: no second read of their files
+        folder = tuned_dir(self.settings, self.rules, model, self.notes if model == "notes" else None)
         if not (folder / EXPORT_META).exists():
             raise IndexStaleError(f"the {model} model tuned on {source} is missing or out of date",
                                   "run `redlines ingest` to build it")

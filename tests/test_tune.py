@@ -10,6 +10,7 @@ from assistant.backends.export import EXPORT_META
 from assistant.backends.tune import tuned_dir, tuned_key
 from assistant.config import Settings
 from assistant.errors import IndexStaleError
+from assistant.notes import load_notes
 from assistant.pipeline import Assistant
 from assistant.semantic import VectorBank
 
@@ -34,6 +35,8 @@ def test_the_tuned_model_is_keyed_by_the_bank_and_the_recipe(tmp_path):
     assert tuned_key(edited) == tuned_key(base)  # ...and not the reader's
     assert tuned_key(Settings(notes={"tune_epochs": 1}), model="notes") != tuned_key(base, model="notes")
     assert tuned_dir(base, model="notes").parent == base.cache_dir / "notes-model"
+    # the pipeline hands in the notes it has loaded: the same key as read from the file
+    assert tuned_key(base, model="notes", notes=load_notes(base.notes_file)) == tuned_key(base, model="notes")
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ from pathlib import Path
 from assistant.backends.export import EXPORT_FORMAT, EXPORT_META, export_model, model_fingerprint, offline_model_path
 from assistant.banks import load_examples
 from assistant.config import Settings
-from assistant.notes import load_notes
+from assistant.notes import Note, load_notes
 from assistant.rules import RuleBook, load_rules
 
 TUNE_FORMAT = "1"  # bump when the training recipe changes: older tuned models are retrained
@@ -36,10 +36,11 @@ _READER_EPOCHS, _BATCH, _LR, _HEAD_LR, _SCALE, _SEED, _MIXTURE_SEED = 1, 32, 3e-
 MODELS = ("reader", "notes")  # the tuned copies, each in its own cache folder (the notes' epochs are a setting)
 
 
-def tuned_key(settings: Settings, rules: RuleBook | None = None, model: str = "reader") -> str:
+def tuned_key(settings: Settings, rules: RuleBook | None = None, model: str = "reader",
+              notes: Sequence[Note] | None = None) -> str:
     """What a tuned model depends on: the recipe, the base model and what it learns from (the
-    reader's: the bank and the slots of `rules`, read from the rule file when not given; the
-    notes': their questions)."""
+    reader's: the bank and the slots of `rules`; the notes': their questions; each read from its
+    file when not given)."""
     parts = [TUNE_FORMAT, EXPORT_FORMAT, settings.embedding_model, model_fingerprint(settings)]
     if model == "reader":
         rules = rules or load_rules(settings.rules_file)
@@ -50,14 +51,16 @@ def tuned_key(settings: Settings, rules: RuleBook | None = None, model: str = "r
     else:
         # only the questions, each with its note: an edited answer or near miss needs no new tuning
         parts += [model, str(settings.notes.tune_epochs), str(settings.notes.tune_frozen_layers)]
-        learnt = json.dumps([(n.id, n.questions) for n in load_notes(settings.notes_file, settings.cache_dir)]).encode()
+        notes = notes if notes is not None else load_notes(settings.notes_file, settings.cache_dir)
+        learnt = json.dumps([(n.id, n.questions) for n in notes]).encode()
     digest = hashlib.sha256("\x1f".join(parts).encode())
     digest.update(learnt)
     return digest.hexdigest()[:16]
 
 
-def tuned_dir(settings: Settings, rules: RuleBook | None = None, model: str = "reader") -> Path:
-    return settings.cache_dir / f"{model}-model" / tuned_key(settings, rules, model)
+def tuned_dir(settings: Settings, rules: RuleBook | None = None, model: str = "reader",
+              notes: Sequence[Note] | None = None) -> Path:
+    return settings.cache_dir / f"{model}-model" / tuned_key(settings, rules, model, notes)
 
 
 @dataclass(frozen=True)
