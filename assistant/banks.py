@@ -98,6 +98,7 @@ class Polar:
     tag: re.Pattern[str]
     open: re.Pattern[str]  # a question asking for content ("which provision...?"), not yes or no
     frame: re.Pattern[str]  # the law a verdict is weighed under ("allowed under the ban"): its group 1 is kept
+    bridge: re.Pattern[str]  # words that may stand between a negation and the verdict word it turns round
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,11 @@ def load_asking(path: Path, cache_dir: Path | None = None) -> Asking:
             re.compile(data["supposing"], re.IGNORECASE),
             Polar(Patterns(patterns=tuple(polar["ban"])), Patterns(patterns=tuple(polar["clear"])),
                   re.compile(polar["inverted"], re.IGNORECASE), re.compile(polar["tag"], re.IGNORECASE),
-                  re.compile(polar["open"], re.IGNORECASE), re.compile(polar["frame"], re.IGNORECASE)),
+                  re.compile(polar["open"], re.IGNORECASE), re.compile(polar["frame"], re.IGNORECASE),
+                  re.compile(polar["bridge"], re.IGNORECASE)),
         )
         _ = asking.polar.ban.compiled, asking.polar.clear.compiled
         return asking
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
         raise RulesError(f"{path.name}: {exc}", "give `asking:` with `words`, `min_content`, a `supposing` pattern "
-                         "and `polar:` (`ban` and `clear` patterns, `inverted`, `tag`, `open` and `frame`)") from exc
+                         "and `polar:` (`ban` and `clear` patterns, `inverted`, `tag`, `open`, `frame` and `bridge`)") from exc

@@ -100,8 +100,8 @@ def polarity(question: str, polar: Polar) -> str:
         for pattern in patterns.compiled:
             for m in pattern.finditer(text):
                 # a negation's scope ends at a clause mark ("scraping without AI tools, covered?")
-                before = " ".join(re.split(r"[,;:()]|\s[-–—]\s", text[: m.start()])[-1].split()[-3:])
-                turned = is_negated(before) and not is_negated(m.group(0))
+                before = " ".join(re.split(r"[,;:()]|\s[-–—]\s", text[: m.start()])[-1].split()[-6:])
+                turned = negates(before, polar.bridge) and not is_negated(m.group(0))
                 ways.add({"ban": "clear", "clear": "ban"}[way] if turned else way)
     return ways.pop() if len(ways) == 1 else ""
 
@@ -196,6 +196,17 @@ _Said = TypeVar("_Said", "Reading", FrameFact)  # a reading or a frame fact: bot
 
 def is_negated(clause: str) -> bool:
     return bool(_NEGATION.search(_NOT_NEGATION.sub(" ", clause)))
+
+
+def negates(before: str, bridge: re.Pattern[str]) -> bool:
+    """Whether the words before a verdict word negate it: a negation with only bridging words
+    after it ("isn't really covered", "not be considered banned"), not one that belongs to a
+    clause of its own ("a dataset where nobody is identified prohibited?")."""
+    cleared = _NOT_NEGATION.sub(" ", before)
+    last = None
+    for last in _NEGATION.finditer(cleared):
+        pass
+    return last is not None and bool(bridge.fullmatch(cleared[last.end():].strip()))
 
 
 def negation(clause: str) -> str:

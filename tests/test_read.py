@@ -447,6 +447,14 @@ def test_the_military_exclusion_needs_the_laws_own_qualifier(assistant):
     ("Which AI Act provision could apply instead to it?", ""),  # asks for content, not yes or no
     ("What if it only targeted one suspect, is it banned then?", "ban"),
     ("Scraping without AI tools, covered by the ban?", "ban"),  # a negation's scope ends at the comma
+    # a negation of a clause of its own turns nothing round; one with bridging words only does
+    ("Is a face dataset for model testing where nobody is identified prohibited?", "ban"),
+    ("It isn't really covered by the ban, right?", "clear"),
+    ("We don't think it's prohibited?", "clear"),
+    # "fine" the penalty is not "fine" the verdict
+    ("Is it fine to run this?", "clear"),
+    ("was the EUR 35 million fine changed by the omnibus?", ""),
+    ("Clearview got the GDPR fine?", ""),
 ])
 def test_which_way_a_yes_no_question_points(question, way):
     from assistant.banks import load_asking
