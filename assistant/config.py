@@ -59,12 +59,6 @@ class ReaderSettings(BaseModel):
         default=0.98, ge=0.0, le=1.0,
         description="Minimum confidence for a value that makes a condition fail (an exception must be clearly stated)",
     )
-    slot_exclusion: dict[str, float] = Field(
-        default_factory=lambda: {"database": 0.95},
-        description="Per-slot exclusion_probability where it differs: the database slot's values that make the "
-        "purpose fail (training sets, generators, existing databases, other purposes) are many and alike, and "
-        "their paraphrases rarely reach the general one (0.85-0.95 alike on the development scenarios)",
-    )
     agreement: tuple[int, float] = Field(
         default=(3, 0.70),
         description="An exception read by this many spans of one clause, each at this probability or more (with "

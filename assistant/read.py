@@ -344,8 +344,7 @@ class Reader:
             # the ban, we're grandfathered" read as an existing database used). A negated unit is
             # read through its negation, whose wording no example need share.
             about = (knn[np.arange(len(units)), chosen] >= none - self.settings.off_map) | denied
-            excluding = self.settings.slot_exclusion.get(slot.id, self.settings.exclusion_probability)
-            clear = (best >= excluding) & (near == chosen) & about
+            clear = (best >= self.settings.exclusion_probability) & (near == chosen) & about
             # ...or read alike through several spans of its clause: consistent evidence counts
             # ("counting visitors ... an AI head-counter" read as another purpose by three spans)
             spans, fair_probability = self.settings.agreement

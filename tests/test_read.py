@@ -376,8 +376,8 @@ def test_an_exception_read_alike_through_several_spans_of_its_clause_is_clear(as
     # no face database
     said = "AI counting people in a train station from CCTV, outputs only headcounts per hour."
     assert assistant.reader.read([said]).values().get("database") == {"other_purpose"}
-    assert _reader_with(assistant, exclusion_probability=0.9999, slot_exclusion={}).read([said]).values().get("database") == {"other_purpose"}
-    assert "database" not in _reader_with(assistant, exclusion_probability=0.9999, slot_exclusion={}, agreement=(99, 0.7)).read([said]).values()
+    assert _reader_with(assistant, exclusion_probability=0.9999).read([said]).values().get("database") == {"other_purpose"}
+    assert "database" not in _reader_with(assistant, exclusion_probability=0.9999, agreement=(99, 0.7)).read([said]).values()
 
 
 @pytest.mark.slow
@@ -616,14 +616,3 @@ def test_face_vectors_said_to_be_stored_actively_are_a_face_database(assistant):
 def test_nothing_kept_is_no_database_unless_something_else_or_a_while(assistant, clause, kept):
     values = assistant.reader.read([clause]).values().get("database", set())
     assert ("no_storage" not in values) is kept
-
-
-@pytest.mark.slow
-def test_the_database_slot_reads_what_makes_the_purpose_fail_at_its_own_threshold(assistant):
-    # Guidelines para. 234: a training set where nobody is identified is no facial recognition
-    # database. Its paraphrases rarely reach the general exclusion threshold; the database slot's
-    # own (reader.slot_exclusion) reads it, the general one alone does not.
-    said = "We crawl the web to collect millions of face images to train a face detection model (bounding boxes only)."
-    assert assistant.settings.reader.slot_exclusion["database"] < assistant.settings.reader.exclusion_probability
-    assert assistant.reader.read([said]).values().get("database") == {"training_no_identification"}
-    assert "database" not in _reader_with(assistant, slot_exclusion={}).read([said]).values()
