@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.chunking import normalise_text
+from assistant.figures import MONEY, euros, is_amount
 from assistant.guards import Assessment, decide_verdict
 from assistant.sparse import tokens
 from assistant.labels import instruments_named
@@ -315,6 +316,10 @@ def _renumber(text: str, passages: Sequence[Passage], book: CitationBook) -> str
 # ---- answer notes: the direct answer first, then the quotes that support it --------------------
 
 
+# Words that open a note's sentence in lower case after a leading "Yes," or "No,"
+_PLAIN_OPENERS = frozenset({"the", "a", "an", "it", "this", "that", "these", "those", "there", "its", "both", "each", "every"})
+
+
 def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
     """Each note's sentences with their markers, then every quote they rest on, primary law
     before guidance before decisions before commentary. Sentences whose quotes are not in the
@@ -326,8 +331,12 @@ def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
         for i, sentence in enumerate(match.note.answer):
             numbers = book.cite_all(sentence.cites)
             text = sentence.text
-            if i == 0 and not match.sure and (m := LEADING_YES_NO.match(text)):
+            if i == 0 and (not match.sure or match.says) and (m := LEADING_YES_NO.match(text)):
                 text = text[m.end()].upper() + text[m.end() + 1 :]
+            if i == 0 and match.says:  # the figures asked about decide the yes or no
+                first, _, rest = text.partition(" ")
+                first = first.lower() if first.lower() in _PLAIN_OPENERS else first
+                text = f"{match.says.capitalize()}, {first} {rest}"
             if len(numbers) == len(sentence.cites):
                 sentences.append(with_marks(text, numbers))
         if sentences:
@@ -337,32 +346,14 @@ def compose_notes(matches: Sequence[NoteMatch], book: CitationBook) -> str:
     return "\n".join(lines + quoted)
 
 
-# An amount of money as people write it: "EUR 2 billion", "€10m", "1.2bn euro", "35 000 000", "500k".
-_MONEY = re.compile(
-    r"(?:\b(?:eur|euros?)\s*|€\s*)?(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)\s*"
-    r"(billion|bn|b|million|mio|mln|mil|mn|m|thousand|k)?\b\s*(?:eur\b|euros?\b|€)?",
-    re.IGNORECASE,
-)
-_SCALE = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mio": 1e6, "mln": 1e6, "mil": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
-
-
-def _euros(digits: str, scale: str | None) -> float:
-    if re.fullmatch(r"\d{1,3}(?:[ ,.]\d{3})+", digits) and not scale:
-        value = float(re.sub(r"[ ,.]", "", digits))  # thousands separated
-    else:
-        value = float(digits.replace(",", "."))
-    return value * _SCALE.get((scale or "").lower(), 1.0)
-
-
 def stated_turnover(question: str, fine: FineRule) -> float | None:
     """The turnover a question states, in EUR: the amount nearest the word that names it."""
     names = [m.start() for p in fine.turnover.compiled for m in p.finditer(question)]
     if not names:
         return None
-    near = [(min(abs(m.start() - n) for n in names), m) for m in _MONEY.finditer(question)
-            if m.group(2) or re.search(r"eur|€", m.group(0), re.IGNORECASE) or len(re.sub(r"\D", "", m.group(1))) >= 5]
+    near = [(min(abs(m.start() - n) for n in names), m) for m in MONEY.finditer(question) if is_amount(m)]
     near = [(d, m) for d, m in near if d <= 60]
-    return _euros(*min(near, key=lambda x: x[0])[1].groups()) if near else None
+    return euros(*min(near, key=lambda x: x[0])[1].groups()) if near else None
 
 
 def _eur(value: float) -> str:

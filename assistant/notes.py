@@ -100,6 +100,7 @@ class NoteMatch:
     asked: str = ""  # the note's example question nearest to the part
     sure: bool = False  # whether the note's leading yes or no may answer the part
     plain: bool = False  # matched with help (a near twin, the passages found) or near a near miss: no yes or no
+    says: str = ""  # 'yes' or 'no' where the figures the part asks about agree or disagree with the note's
 
 
 class NoteBook:

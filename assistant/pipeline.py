@@ -19,8 +19,9 @@ from assistant.guards import Assessment, assess_conditions, check_answer, decide
 from assistant.labels import instruments_named, points_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
-from assistant.notes import Note, NoteBook, NoteMatch, load_notes
+from assistant.notes import yes_no, Note, NoteBook, NoteMatch, load_notes
 from assistant.banks import load_asking, load_cues, load_examples
+from assistant.figures import agrees
 from assistant.read import Reader, asks_content, parse_given, polarity
 from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own, statements
 from assistant.rules import RuleBook, load_rules
@@ -230,7 +231,20 @@ class Assistant:
                 return not (way and note_way and way != note_way)
             return bool(way) and way == note_way
 
-        return [replace(m, sure=sure(m)) for m in matches]
+        def says(m: NoteMatch) -> str:
+            """A yes or no from the figures the part puts to the note ("CNIL fined 30 million, right?"
+            to a note stating EUR 20 million): what the note states decides, however it was asked."""
+            # (a note matched only with help may be about something else; one near a near miss is not)
+            if m.score < self.settings.notes.threshold or (polar and asks_content(m.part, polar)):
+                return ""
+            context = " ".join([s.text for s in m.note.answer[1:]] + [q.quote for q in m.note.quotes()])
+            said = agrees(m.part, m.note.answer[0].text, context)
+            # a figure the note states as asked confirms only a note that says yes ("did the
+            # omnibus change the 35m ceiling?" names the figure; it does not claim it)
+            return said if said == "no" or yes_no(m.note.answer[0].text) == "yes" else ""
+
+        judged = [(m, says(m)) for m in matches]
+        return [replace(m, sure=bool(said) or sure(m), says=said) for m, said in judged]
 
     def _note_way(self, note: Note) -> str:
         """Which way a note's example questions point, where all that point any way agree

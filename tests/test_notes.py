@@ -137,11 +137,17 @@ def test_a_loose_note_answers_yes_or_no_the_way_all_its_questions_point(assistan
 @pytest.mark.slow
 def test_a_question_as_near_a_near_miss_as_the_note_loses_its_yes_or_no(assistant):
     book = assistant.notebook
-    near_miss = "Did the Italian Garante fine Clearview EUR 30.5 million?"  # 20 million: the note's "Yes" would be wrong
-    assert near_miss in book.notes["clearview-garante-yes"].unlike
+    # the note answers "was the ban postponed?" with "No"; asked whether it has applied since
+    # 2 February 2025, that "No" would be wrong (and the note names two dates, so no figure decides)
+    near_miss = "Has Article 5(1)(e) applied since 2 February 2025?"
+    assert near_miss in book.notes["date-omnibus-not-postponed"].unlike
     (match,) = book.match(near_miss)
-    assert match.note.id == "clearview-garante-yes" and match.score >= assistant.settings.notes.polar and match.plain
-    assert assistant.ask(near_miss).answer.startswith("The Italian Garante fined Clearview AI EUR 20 million")
+    assert match.note.id == "date-omnibus-not-postponed" and match.score >= assistant.settings.notes.polar and match.plain
+    assert assistant.ask(near_miss).answer.startswith("Article 5(1)(e) still applies from 2 February 2025")
+    # a near miss about a figure is answered by the figure: 30.5 million is not what the Garante fined
+    figure = "Did the Italian Garante fine Clearview EUR 30.5 million?"
+    assert figure in book.notes["clearview-garante-yes"].unlike and book.match(figure)[0].plain
+    assert assistant.ask(figure).answer.startswith("No, the Italian Garante fined Clearview AI EUR 20 million")
     # the note's own question keeps its "Yes"
     (own,) = book.match("the italian authority gave a fine to clearview, yes?")
     assert not own.plain
@@ -168,3 +174,16 @@ def test_a_search_that_found_nothing_relevant_backs_no_note(assistant):
     # something: a request outside the corpus is declined, not answered with the nearest note
     answer = assistant.ask("Write me a Python function that reverses a linked list.")
     assert answer.abstained and answer.kind == "out_of_scope"
+
+
+@pytest.mark.slow
+def test_the_figures_asked_about_decide_the_yes_or_no(assistant):
+    # Enforcement fact sheet: the CNIL fined Clearview AI EUR 20 million. A wrong amount gets "No"
+    # and the right one, however it is asked, "Yes", each followed by what the note says.
+    wrong = assistant.ask("CNIL fined Clearview 30 million, right?").answer
+    assert wrong.startswith("No, the French CNIL fined Clearview AI EUR 20 million")
+    right = assistant.ask("Didn't the CNIL fine Clearview 20 million euros?").answer
+    assert right.startswith("Yes, the French CNIL fined Clearview AI EUR 20 million")
+    # a figure named, not claimed ("did the omnibus change the 35m / 7% ceiling?"): the note's own answer
+    named = assistant.ask("did the omnibus change the 35m / 7% ceiling for art 5 breaches?").answer
+    assert not named.lower().startswith("yes")
