@@ -64,7 +64,7 @@ def test_a_false_premise_gets_the_note_that_says_no(assistant):
 @pytest.mark.slow
 def test_a_clear_lead_counts_towards_the_threshold(assistant):
     book = assistant.notebook
-    question = "how big is the fine"  # far from every question of the note, nearest to one note
+    question = "how much do we pay if caught"  # far from every question of the note, nearest to one note
     strict = NoteBook(tuple(book.notes.values()), book.encoder, book.threshold, book.margin, lead_weight=0.0)
     lenient = NoteBook(tuple(book.notes.values()), book.encoder, book.threshold, book.margin, lead_weight=1.0)
     strict.bank, lenient.bank = book.bank, book.bank  # the same vectors, already computed
@@ -104,7 +104,7 @@ def test_two_notes_that_answer_alike_need_no_lead_over_each_other(assistant):
 @pytest.mark.slow
 def test_a_note_citing_what_the_search_found_may_match_below_the_threshold(assistant):
     book = assistant.notebook
-    question = "amending regulation changed the fine level for prohibited AI practices?"
+    question = "new rules changed the maximum penalty for banned AI practices?"
     assert book.match(question) == []  # too far from every question of the notes on its own
     found = [sp.passage.label for sp in assistant.retriever.search(question)[:3]]
     lower = assistant.settings.notes.supported
