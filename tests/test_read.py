@@ -451,14 +451,6 @@ def test_the_military_exclusion_needs_the_laws_own_qualifier(assistant):
     ("Is a face dataset for model testing where nobody is identified prohibited?", "ban"),
     ("It isn't really covered by the ban, right?", "clear"),
     ("We don't think it's prohibited?", "clear"),
-    # "fine" the penalty is not "fine" the verdict
-    ("Is it fine to run this?", "clear"),
-    ("was the EUR 35 million fine changed by the omnibus?", ""),
-    ("Clearview got the GDPR fine?", ""),
-    # in this law's terms targeted scraping is outside the ban and untargeted scraping is what it bans
-    ("is that untargeted scraping?", "ban"),
-    ("scraping only the photos of trafficking victims is targeted, right?", "clear"),
-    ("we honour robots.txt, so our scraping isn't untargeted, correct?", "clear"),
 ])
 def test_which_way_a_yes_no_question_points(question, way):
     from assistant.banks import load_asking
