@@ -24,13 +24,12 @@ _SCALE = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mio": 1e6, "mln"
 _CURRENCY = re.compile(r"eur|€|gbp|£|pound", re.IGNORECASE)
 _PERCENT = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:%|percent\b|per cent\b|pct\b)", re.IGNORECASE)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# A date with its month ("2 Feb 2025", "October 2022"); a bare year often names a thing ("the 2026
+# omnibus", "Regulation (EU) 2026/1744") and claims no date.
 _DATE = re.compile(
-    r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+((?:19|20)\d{2})\b"
-    r"|\b((?:19|20)\d{2})\b(?![./)]?\d)(?!\s*/\s*\d)",
+    r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+((?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
-# "Regulation (EU) 2026/1744", "Directive (EU) 2016/680", "SAN-2022-019": a number, not a year
-_INSTRUMENT = re.compile(r"\b(?:19|20)\d{2}\s*/\s*\d+|\b\d+\s*/\s*(?:19|20)\d{2}\b|\b\w+-(?:19|20)\d{2}-\w+")
 
 
 def euros(digits: str, scale: str | None) -> float:
@@ -50,26 +49,19 @@ def is_amount(match: re.Match[str]) -> bool:
 @dataclass(frozen=True)
 class Date:
     year: int
-    month: int = 0  # 0: not stated
-    day: int = 0
+    month: int
+    day: int = 0  # 0: not stated
 
     def within(self, other: Date) -> bool:
         """Whether this date, as precisely as it is given, agrees with the other."""
-        return self.year == other.year and (not self.month or not other.month or self.month == other.month) and \
-            (not self.day or not other.day or self.day == other.day)
+        return (self.year, self.month) == (other.year, other.month) and (not self.day or not other.day or self.day == other.day)
 
 
 def stated(text: str) -> dict[str, list]:
     """The figures a text states, by kind: 'money' (values), 'percent' (values), 'date' (Dates)."""
-    clean = _INSTRUMENT.sub(" ", text)
-    percent = [float(m.group(1).replace(",", ".")) for m in _PERCENT.finditer(clean)]
-    rest = _PERCENT.sub(" ", clean)
-    dates = []
-    for m in _DATE.finditer(rest):
-        if m.group(4):
-            continue  # a bare year often names a thing ("the 2026 omnibus"), it claims no date
-        else:
-            dates.append(Date(int(m.group(3)), _MONTHS.index(m.group(2).lower()[:3]) + 1, int(m.group(1) or 0)))
+    percent = [float(m.group(1).replace(",", ".")) for m in _PERCENT.finditer(text)]
+    rest = _PERCENT.sub(" ", text)
+    dates = [Date(int(m.group(3)), _MONTHS.index(m.group(2).lower()[:3]) + 1, int(m.group(1) or 0)) for m in _DATE.finditer(rest)]
     rest = _DATE.sub(" ", rest)
     money = [euros(*m.groups()) for m in MONEY.finditer(rest) if is_amount(m)]
     return {kind: values for kind, values in (("money", money), ("percent", percent), ("date", dates)) if values}

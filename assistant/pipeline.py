@@ -15,13 +15,13 @@ from assistant.backends.tune import tuned_dir
 from assistant.compose import CitationBook, ChatComposer, compose_extractive, compose_fine, compose_notes, compose_scenario
 from assistant.config import Settings
 from assistant.errors import GuardError, IndexStaleError, InputError
+from assistant.figures import agrees
 from assistant.guards import Assessment, assess_conditions, check_answer, decide_verdict, should_abstain, strip_injection
 from assistant.labels import instruments_named, points_named, references_in
 from assistant.index import open_index
 from assistant.retrieve import HybridRetriever, QuestionIndex
-from assistant.notes import yes_no, Note, NoteBook, NoteMatch, load_notes
+from assistant.notes import Note, NoteBook, NoteMatch, load_notes, yes_no
 from assistant.banks import load_asking, load_cues, load_examples
-from assistant.figures import agrees
 from assistant.read import Reader, asks_content, parse_given, polarity
 from assistant.route import Route, Router, describes_practice, lists_fields, speaks_of_own, statements
 from assistant.rules import RuleBook, load_rules

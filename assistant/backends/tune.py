@@ -105,8 +105,9 @@ def tune_model(settings: Settings, model: str = "reader") -> Path:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    rules = load_rules(settings.rules_file)
+    rules: RuleBook | None = None  # the reader's data and key need the rule file's slots; the notes' do not
     if model == "reader":
+        rules = load_rules(settings.rules_file)
         (texts, heads), epochs, frozen = _reader_data(settings, rules), _READER_EPOCHS, settings.reader.tune_frozen_layers
     else:
         (texts, heads), epochs, frozen = _notes_data(settings), settings.notes.tune_epochs, settings.notes.tune_frozen_layers
